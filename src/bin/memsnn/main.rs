@@ -1,0 +1,18 @@
+//! The `memsnn` command-line interface: parse, call the library, print.
+
+use clap::{Parser, Subcommand};
+
+/// memsnn: emulate trained spiking neural networks on memristor-crossbar neuromorphic chips.
+#[derive(Debug, Parser)]
+#[command(name = "memsnn", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {}
+}

@@ -1,0 +1,147 @@
+//! Reading configuration files (RON) with errors that name the file, the field and the reason.
+//!
+//! Every configuration file memsnn reads (device cards, netlists, chip specs, sweep specs) goes
+//! through [`read_ron`], so a user always sees *which* file and *which* field is wrong.
+//! Relative paths inside a file are resolved against that file's folder with [`resolve`].
+
+use serde::de::DeserializeOwned;
+use std::path::{Path, PathBuf};
+
+/// Why a configuration file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
+    /// The file is not valid RON for this kind of file (syntax, unknown or missing field, wrong type).
+    #[error("{}:{line}:{column}: {message}", path.display())]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line of the error.
+        line: usize,
+        /// 1-based column of the error.
+        column: usize,
+        /// What the parser says (it names the offending field).
+        message: String,
+    },
+    /// The file parsed, but a value is physically or logically invalid.
+    #[error("{}: field `{field}`: {reason}", path.display())]
+    Invalid {
+        /// The file (or a built-in name in angle brackets).
+        path: PathBuf,
+        /// Dotted path of the offending field, e.g. `model.r_on`.
+        field: String,
+        /// Why the value is rejected.
+        reason: String,
+    },
+}
+
+/// A validation failure of one field, before it is tied to a file.
+///
+/// Validation code returns this; callers that know the file turn it into
+/// [`ConfigError::Invalid`] with [`FieldError::in_file`].
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("field `{field}`: {reason}")]
+pub struct FieldError {
+    /// Dotted path of the offending field.
+    pub field: String,
+    /// Why the value is rejected.
+    pub reason: String,
+}
+
+impl FieldError {
+    /// A new field error.
+    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Prefix the field path with a parent name (`model` + `r_on` → `model.r_on`).
+    pub fn within(mut self, parent: &str) -> Self {
+        self.field = format!("{parent}.{}", self.field);
+        self
+    }
+
+    /// Attach the file the field came from.
+    pub fn in_file(self, path: &Path) -> ConfigError {
+        ConfigError::Invalid {
+            path: path.to_path_buf(),
+            field: self.field,
+            reason: self.reason,
+        }
+    }
+}
+
+/// Parse RON text (from `path`, used only for messages) into `T`.
+pub fn parse_ron<T: DeserializeOwned>(text: &str, path: &Path) -> Result<T, ConfigError> {
+    ron::Options::default()
+        .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+        .from_str(text)
+        .map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            line: e.span.start.line,
+            column: e.span.start.col,
+            message: e.code.to_string(),
+        })
+}
+
+/// Read and parse a RON file into `T`.
+pub fn read_ron<T: DeserializeOwned>(path: &Path) -> Result<T, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse_ron(&text, path)
+}
+
+/// Resolve `rel` against the folder of the file `base_file` (absolute paths are kept).
+pub fn resolve(base_file: &Path, rel: &Path) -> PathBuf {
+    if rel.is_absolute() {
+        rel.to_path_buf()
+    } else {
+        base_file
+            .parent()
+            .unwrap_or_else(|| Path::new("."))
+            .join(rel)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Card {
+        r_on: f64,
+    }
+
+    #[test]
+    fn unknown_field_is_named_with_file_and_line() {
+        let err = parse_ron::<Card>("(r_on: 1.0,\n bogus: 2)", Path::new("x.ron")).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("x.ron:2:"), "{msg}");
+        assert!(msg.contains("bogus"), "{msg}");
+    }
+
+    #[test]
+    fn relative_paths_resolve_against_the_file_folder() {
+        assert_eq!(
+            resolve(Path::new("netlists/a/net.ron"), Path::new("w.npy")),
+            PathBuf::from("netlists/a/w.npy")
+        );
+        assert_eq!(
+            resolve(Path::new("net.ron"), Path::new("/abs/w.npy")),
+            PathBuf::from("/abs/w.npy")
+        );
+    }
+}

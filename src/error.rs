@@ -1,0 +1,22 @@
+//! The crate-wide error type: one variant per component, each wrapping that component's
+//! own error enum.
+
+use crate::config::ConfigError;
+use crate::device::DeviceError;
+
+/// Any error memsnn's library can return.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Reading or validating a configuration file failed.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A device model or device card is invalid.
+    #[error(transparent)]
+    Device(#[from] DeviceError),
+    /// Writing a plot failed.
+    #[error(transparent)]
+    Plot(#[from] crate::plot::PlotError),
+}
+
+/// Result with the crate [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

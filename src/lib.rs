@@ -1,0 +1,32 @@
+//! # memsnn — neuromorphic hardware emulator
+//!
+//! memsnn runs a trained spiking neural network (SNN) the way a chip built from memristor
+//! crossbars would run it, and reports how much accuracy, energy and time that chip costs
+//! compared with the ideal software network.
+//!
+//! The crate is organised as one module per stage of the data flow (see `DESIGN.md`):
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`device`] | memristor physics: state ODEs, I–V simulation, device cards |
+//! | [`network`] | the network graph and its loaders (NIR, RON netlists) |
+//! | [`config`] | reading RON files with errors that name the file, field and reason |
+//! | [`rng`] | deterministic per-stream random number generators |
+//! | [`plot`] | chart helpers shared by every plot (fonts, backends) |
+//!
+//! Units are SI everywhere (ohm, siemens, volt, second, metre).
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod device;
+pub mod error;
+pub mod network;
+pub mod plot;
+pub mod rng;
+
+pub use error::{Error, Result};
+
+/// The types most users need, in one import.
+pub mod prelude {
+    pub use crate::error::{Error, Result};
+}
