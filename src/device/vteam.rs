@@ -48,7 +48,7 @@ pub struct Params {
     pub w_off: f64,
     /// OFF-switching velocity factor (metre/second, positive). Default 5e-4.
     pub k_off: f64,
-    /// ON-switching velocity factor (metre/second, negative). Default −5e-4.
+    /// ON-switching velocity factor (metre/second, negative). Default −6.39e-4.
     pub k_on: f64,
     /// OFF exponent (dimensionless, positive). Default 1.
     pub alpha_off: f64,
@@ -75,7 +75,7 @@ impl Default for Params {
             w_on: 0.0,
             w_off: 3e-9,
             k_off: 5e-4,
-            k_on: -5e-4,
+            k_on: -6.39e-4,
             alpha_off: 1.0,
             alpha_on: 3.0,
             v_off: 0.02,
@@ -222,7 +222,7 @@ mod tests {
         assert!((k.dxdt(v, 0.5) - want).abs() < 1e-9 * want.abs());
         // Below v_on: dw/dt = k_on (v/v_on − 1)^α_on
         let v = -1.0;
-        let want = 5e-4 * 4.0f64.powi(3) / 3e-9;
+        let want = 6.39e-4 * 4.0f64.powi(3) / 3e-9;
         assert!((k.dxdt(v, 0.5) - want).abs() < 1e-9 * want);
     }
 

@@ -2,6 +2,8 @@
 
 use clap::{Parser, Subcommand};
 
+mod iv;
+
 /// memsnn: emulate trained spiking neural networks on memristor-crossbar neuromorphic chips.
 #[derive(Debug, Parser)]
 #[command(name = "memsnn", version, about, long_about = None)]
@@ -11,8 +13,13 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Simulate a memristor's I–V loops at several frequencies (pinched hysteresis).
+    Iv(iv::IvArgs),
+}
 
 fn main() -> anyhow::Result<()> {
-    match Cli::parse().command {}
+    match Cli::parse().command {
+        Command::Iv(args) => iv::run(args),
+    }
 }
