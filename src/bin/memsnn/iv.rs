@@ -26,7 +26,7 @@ pub struct IvArgs {
     #[arg(long, value_enum)]
     pub waveform: Option<WaveArg>,
     /// Peak voltage in volt (default: the card's).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub amplitude: Option<f64>,
     /// Comma-separated drive frequencies in hertz, e.g. 1,10,100 (default: the card's).
     #[arg(long, value_delimiter = ',')]
@@ -186,6 +186,8 @@ fn current_unit(max: f64) -> (f64, &'static str) {
 
 fn plot(path: &Path, format: Format, title: &str, loops: &[IvLoop], amplitude: f64) -> Result<()> {
     let size = (1280, 600);
+    // plotters measures text with the registered font for both backends.
+    register_fonts();
     match format {
         Format::Svg => {
             let root = SVGBackend::new(path, size).into_drawing_area();
@@ -193,7 +195,6 @@ fn plot(path: &Path, format: Format, title: &str, loops: &[IvLoop], amplitude: f
             root.present().map_err(draw_err(path))?;
         }
         Format::Png => {
-            register_fonts();
             let root = BitMapBackend::new(path, size).into_drawing_area();
             draw(&root, title, loops, amplitude).map_err(draw_err(path))?;
             root.present().map_err(draw_err(path))?;
