@@ -40,7 +40,8 @@ fn rk4_const<K: Kernel>(k: &K, v: f64, x: f64, k1: f64, h: f64) -> f64 {
 /// Advance one device from `x` under a constant voltage `v` for `dt` seconds.
 ///
 /// Under a constant voltage the state ODE is autonomous, so a zero derivative means the state is
-/// at rest (below a threshold, or held by a window at a boundary) and the step is exact. Otherwise
+/// at rest (below a threshold, or held by a window at a boundary) and the step is exact; so does
+/// reaching a bound while the drive pushes outwards (the state stays clamped there). Otherwise
 /// the step is cut into `n = ⌈|dx/dt|·dt / DX_MAX⌉` RK4 substeps (re-estimated each substep).
 #[inline(always)]
 pub(crate) fn step_const<K: Kernel>(k: &K, v: f64, x: f64, dt: f64) -> f64 {
@@ -61,6 +62,11 @@ pub(crate) fn step_const<K: Kernel>(k: &K, v: f64, x: f64, dt: f64) -> f64 {
         x = rk4_const(k, v, x, k1, h);
         left -= h;
         taken += 1;
+        // At a bound with the drive still pushing outwards, the state rests there for the rest
+        // of the (constant-voltage) step.
+        if (x == 0.0 && k.dxdt(v, 0.0) <= 0.0) || (x == 1.0 && k.dxdt(v, 1.0) >= 0.0) {
+            return x;
+        }
         if need <= 1.0 || taken > MAX_SUBSTEPS {
             break;
         }
