@@ -151,6 +151,19 @@ fn state_never_leaves_its_range_under_ten_times_the_default_drive() {
             };
             cases.push((format!("{} {w:?}", card.name), mm, card.iv.clone()));
         }
+        // VTEAM's own window and its exponential I–V
+        if let Model::Vteam(p) = m {
+            let mm = Model::Vteam(memsnn::device::vteam::Params {
+                window: Window::Kvatinsky {
+                    a_on: 0.3e-9,
+                    a_off: 2.7e-9,
+                    w_c: 0.1e-9,
+                },
+                iv: memsnn::device::vteam::IvRelation::Exponential,
+                ..p
+            });
+            cases.push(("vteam Kvatinsky exponential".into(), mm, card.iv.clone()));
+        }
     }
     for (name, model, iv) in cases {
         for waveform in [Waveform::Sine, Waveform::Triangle] {

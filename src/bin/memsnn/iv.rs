@@ -93,17 +93,18 @@ pub fn run(args: IvArgs) -> Result<()> {
 
     println!("{} ({}), {}", card.name, model.name(), title);
     println!(
-        "{:>12}  {:>14}  {:>12}  {:>12}",
-        "freq", "loop area V·A", "R min Ω", "R max Ω"
+        "{:>12}  {:>14}  {:>12}  {:>12}  {:>14}",
+        "freq", "loop area V·A", "R min Ω", "R max Ω", "|i(v=0)|/max|i|"
     );
     for l in &loops {
         let (lo, hi) = l.r_range();
         println!(
-            "{:>12}  {:>14.4e}  {:>12.4e}  {:>12.4e}",
+            "{:>12}  {:>14.4e}  {:>12.4e}  {:>12.4e}  {:>14.1e}",
             fmt_freq(l.freq_hz),
             l.loop_area(),
             lo,
-            hi
+            hi,
+            l.pinch_ratio()
         );
     }
     println!("plot: {}", args.out.display());
