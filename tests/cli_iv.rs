@@ -185,4 +185,26 @@ fn bad_arguments_are_rejected_without_output() {
         .failure()
         .stderr(predicate::str::contains("unsupported plot format"));
     assert!(!Path::new(&dir.path().join("plot.jpg")).exists());
+    // unwritable destinations are named; the plot is not written when the CSV fails
+    memsnn()
+        .args(["iv", "hp-tio2", "--out"])
+        .arg(dir.path().join("no/such/dir/plot.svg"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("cannot write"))
+        .stderr(predicate::str::contains("no/such/dir/plot.svg"));
+    memsnn()
+        .args(["iv", "hp-tio2", "--out"])
+        .arg(&out)
+        .arg("--csv")
+        .arg(dir.path().join("no/such/dir/a.csv"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("no/such/dir/a.csv"));
+    assert!(!out.exists());
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "stray files"
+    );
 }

@@ -89,7 +89,8 @@ pub fn run(args: IvArgs) -> Result<()> {
     );
     write_atomically(&args.out, |tmp| {
         plot(tmp, format, &title, &loops, spec.amplitude)
-    })?;
+    })
+    .with_context(|| format!("cannot write {}", args.out.display()))?;
 
     println!("{} ({}), {}", card.name, model.name(), title);
     println!(
