@@ -12,8 +12,18 @@ pub const MAX_SUBSTEPS: usize = 1 << 16;
 ///
 /// State `x ∈ [0, 1]`, `x = 1` is ON (lowest resistance) for every model.
 pub(crate) trait Kernel: Copy + Send + Sync {
+    /// What a kernel precomputes for one voltage (thresholds, exponentials), so a
+    /// constant-voltage step evaluates it once rather than once per RK4 stage.
+    type At: Copy;
+    /// Precompute the voltage-dependent part of `dx/dt` at `v` (volt).
+    fn at(&self, v: f64) -> Self::At;
+    /// `dx/dt` (1/s) at state `x` under the voltage precomputed in `a`.
+    fn dxdt_at(&self, a: &Self::At, x: f64) -> f64;
     /// `dx/dt` (1/s) at voltage `v` (volt) and state `x`.
-    fn dxdt(&self, v: f64, x: f64) -> f64;
+    #[inline(always)]
+    fn dxdt(&self, v: f64, x: f64) -> f64 {
+        self.dxdt_at(&self.at(v), x)
+    }
     /// Current (ampere) at voltage `v` and state `x`.
     fn current(&self, v: f64, x: f64) -> f64;
     /// Chord conductance `i/v` (siemens) at `v`; the small-signal limit when `v = 0`.
@@ -30,10 +40,10 @@ pub(crate) fn clamp01(x: f64) -> f64 {
 /// One RK4 substep of length `h` under constant `v`, given the first stage `k1 = dx/dt(v, x)`.
 /// Stage states are clamped to `[0, 1]`, so windows are always evaluated inside their domain.
 #[inline(always)]
-fn rk4_const<K: Kernel>(k: &K, v: f64, x: f64, k1: f64, h: f64) -> f64 {
-    let k2 = k.dxdt(v, clamp01(x + 0.5 * h * k1));
-    let k3 = k.dxdt(v, clamp01(x + 0.5 * h * k2));
-    let k4 = k.dxdt(v, clamp01(x + h * k3));
+fn rk4_const<K: Kernel>(k: &K, a: &K::At, x: f64, k1: f64, h: f64) -> f64 {
+    let k2 = k.dxdt_at(a, clamp01(x + 0.5 * h * k1));
+    let k3 = k.dxdt_at(a, clamp01(x + 0.5 * h * k2));
+    let k4 = k.dxdt_at(a, clamp01(x + h * k3));
     clamp01(x + h / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4))
 }
 
@@ -48,8 +58,9 @@ pub(crate) fn step_const<K: Kernel>(k: &K, v: f64, x: f64, dt: f64) -> f64 {
     let mut x = clamp01(x);
     let mut left = dt;
     let mut taken = 0usize;
+    let a = k.at(v);
     while left > 0.0 {
-        let k1 = k.dxdt(v, x);
+        let k1 = k.dxdt_at(&a, x);
         if k1 == 0.0 || !k1.is_finite() {
             return x;
         }
@@ -59,12 +70,12 @@ pub(crate) fn step_const<K: Kernel>(k: &K, v: f64, x: f64, dt: f64) -> f64 {
         } else {
             left / need
         };
-        x = rk4_const(k, v, x, k1, h);
+        x = rk4_const(k, &a, x, k1, h);
         left -= h;
         taken += 1;
         // At a bound with the drive still pushing outwards, the state rests there for the rest
         // of the (constant-voltage) step.
-        if (x == 0.0 && k.dxdt(v, 0.0) <= 0.0) || (x == 1.0 && k.dxdt(v, 1.0) >= 0.0) {
+        if (x == 0.0 && k.dxdt_at(&a, 0.0) <= 0.0) || (x == 1.0 && k.dxdt_at(&a, 1.0) >= 0.0) {
             return x;
         }
         if need <= 1.0 || taken > MAX_SUBSTEPS {

@@ -121,8 +121,13 @@ pub(crate) struct Lid<W> {
 }
 
 impl<W: WindowFn> Kernel for Lid<W> {
+    type At = f64;
     #[inline(always)]
-    fn dxdt(&self, v: f64, x: f64) -> f64 {
+    fn at(&self, v: f64) -> f64 {
+        v
+    }
+    #[inline(always)]
+    fn dxdt_at(&self, &v: &f64, x: f64) -> f64 {
         let i = v / (self.r_off - self.dr * x);
         self.rate * i * self.window.f(x, i)
     }

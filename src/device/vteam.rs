@@ -179,18 +179,28 @@ impl<W: WindowFn> Vteam<W> {
 }
 
 impl<W: WindowFn> Kernel for Vteam<W> {
+    /// `(dx/dt without window, drive direction)`.
+    type At = (f64, f64);
     #[inline(always)]
-    fn dxdt(&self, v: f64, x: f64) -> f64 {
+    fn at(&self, v: f64) -> (f64, f64) {
         if v > self.v_off {
             // w grows towards OFF: x falls.
-            let dw = self.k_off * self.a_off.pow(v / self.v_off - 1.0) * self.window.f(x, -1.0);
-            -dw * self.inv_len
+            let dw = self.k_off * self.a_off.pow(v / self.v_off - 1.0);
+            (-dw * self.inv_len, -1.0)
         } else if v < self.v_on {
             // k_on < 0: w falls towards ON, x grows.
-            let dw = self.k_on * self.a_on.pow(v / self.v_on - 1.0) * self.window.f(x, 1.0);
-            -dw * self.inv_len
+            let dw = self.k_on * self.a_on.pow(v / self.v_on - 1.0);
+            (-dw * self.inv_len, 1.0)
         } else {
+            (0.0, 0.0)
+        }
+    }
+    #[inline(always)]
+    fn dxdt_at(&self, &(rate, dir): &(f64, f64), x: f64) -> f64 {
+        if rate == 0.0 {
             0.0
+        } else {
+            rate * self.window.f(x, dir)
         }
     }
     #[inline(always)]

@@ -179,17 +179,26 @@ impl From<Params> for ParamsCopy {
 }
 
 impl Kernel for Yakopcic {
+    /// `(η·g(v), η·v)`.
+    type At = (f64, f64);
     #[inline(always)]
-    fn dxdt(&self, v: f64, x: f64) -> f64 {
+    fn at(&self, v: f64) -> (f64, f64) {
         let p = &self.p;
         let g = if v > p.v_p {
             p.a_p * (v.exp() - self.e_vp)
         } else if v < -p.v_n {
             -p.a_n * ((-v).exp() - self.e_vn)
         } else {
-            return 0.0;
+            0.0
         };
-        let ev = p.eta * v;
+        (p.eta * g, p.eta * v)
+    }
+    #[inline(always)]
+    fn dxdt_at(&self, &(eg, ev): &(f64, f64), x: f64) -> f64 {
+        let p = &self.p;
+        if eg == 0.0 {
+            return 0.0;
+        }
         let f = if ev > 0.0 && x >= p.x_p {
             let wp = (p.x_p - x) / (1.0 - p.x_p) + 1.0;
             (-p.alpha_p * (x - p.x_p)).exp() * wp
@@ -199,7 +208,7 @@ impl Kernel for Yakopcic {
         } else {
             1.0
         };
-        p.eta * g * f
+        eg * f
     }
     #[inline(always)]
     fn current(&self, v: f64, x: f64) -> f64 {
