@@ -114,6 +114,35 @@ impl Crossbar {
         Self::build(map, stats, read_cfg, g_prog.dim(), devices)
     }
 
+    /// Map `w` onto `stats`'s range and program it by write-verify through the device ODE of
+    /// `model` (devices start at the model's x₀), then draw ν per device as
+    /// [`from_programmed`](Self::from_programmed) does. Returns the array and the write-verify
+    /// report (pulses per device, failed devices, row-major).
+    ///
+    /// The range [g_min, g_max] of `stats` must lie inside the model's conductance range for
+    /// every target to be reachable; unreachable devices are reported as failed.
+    pub fn program_write_verify<R: Rng + ?Sized>(
+        w: ArrayView2<f32>,
+        model: &crate::device::Model,
+        stats: &Statistics,
+        map_cfg: &MapConfig,
+        read_cfg: &ReadConfig,
+        wv: &super::WriteVerify,
+        rng: &mut R,
+    ) -> Result<(Self, super::WriteVerifyReport), crate::Error> {
+        stats
+            .validate()
+            .map_err(|e| ArrayError::from(e.within("statistics")))?;
+        let (map, targets) = WeightMap::new(w, map_cfg, stats.g_min, stats.g_max)?;
+        let targets: Vec<f64> = targets.iter().map(|&t| stats.quantise(t)).collect();
+        let mut batch = crate::device::DeviceBatch::new(model.clone(), targets.len())?;
+        let report = super::write_verify(&mut batch, &targets, wv)?;
+        let g = Array2::from_shape_vec((map.inputs, map.columns()), report.conductance.clone())
+            .map_err(|e| ArrayError::Shape(e.to_string()))?;
+        let xb = Self::from_programmed(map, g.view(), stats, read_cfg, rng)?;
+        Ok((xb, report))
+    }
+
     fn build(
         map: WeightMap,
         stats: &Statistics,

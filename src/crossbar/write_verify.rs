@@ -27,6 +27,19 @@ pub trait PulseDevices {
     fn pulse(&mut self, idx: &[usize], amplitude: f64, width: f64);
 }
 
+impl PulseDevices for crate::device::DeviceBatch {
+    fn len(&self) -> usize {
+        crate::device::DeviceBatch::len(self)
+    }
+    /// Small-signal conductance (read voltage → 0).
+    fn read_conductances(&self, out: &mut [f64]) {
+        self.conductance(0.0, out);
+    }
+    fn pulse(&mut self, idx: &[usize], amplitude: f64, width: f64) {
+        crate::device::DeviceBatch::pulse(self, idx, amplitude, width);
+    }
+}
+
 /// Write-verify parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
