@@ -2,6 +2,8 @@
 
 use clap::{Parser, Subcommand};
 
+mod device;
+
 /// memsnn: emulate trained spiking neural networks on memristor-crossbar neuromorphic chips.
 #[derive(Debug, Parser)]
 #[command(name = "memsnn", version, about, long_about = None)]
@@ -11,8 +13,13 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Device-card utilities (`device stats CARD …`).
+    Device(device::DeviceArgs),
+}
 
 fn main() -> anyhow::Result<()> {
-    match Cli::parse().command {}
+    match Cli::parse().command {
+        Command::Device(a) => device::run(a),
+    }
 }
