@@ -20,7 +20,7 @@
 
 use super::kernel::Kernel;
 use super::linear_ion_drift::{positive, resistance_pair, unit_interval};
-use super::window::{Window, WindowFn};
+use super::window::{Exponent, Window, WindowFn};
 use crate::config::FieldError;
 use serde::{Deserialize, Serialize};
 
@@ -48,7 +48,7 @@ pub struct Params {
     pub w_off: f64,
     /// OFF-switching velocity factor (metre/second, positive). Default 5e-4.
     pub k_off: f64,
-    /// ON-switching velocity factor (metre/second, negative). Default −5e-4.
+    /// ON-switching velocity factor (metre/second, negative). Default −6.39e-4.
     pub k_on: f64,
     /// OFF exponent (dimensionless, positive). Default 1.
     pub alpha_off: f64,
@@ -75,7 +75,7 @@ impl Default for Params {
             w_on: 0.0,
             w_off: 3e-9,
             k_off: 5e-4,
-            k_on: -5e-4,
+            k_on: -6.39e-4,
             alpha_off: 1.0,
             alpha_on: 3.0,
             v_off: 0.02,
@@ -141,8 +141,8 @@ impl Params {
             inv_len: 1.0 / (self.w_off - self.w_on),
             k_off: self.k_off,
             k_on: self.k_on,
-            a_off: self.alpha_off,
-            a_on: self.alpha_on,
+            a_off: Exponent::new(self.alpha_off),
+            a_on: Exponent::new(self.alpha_on),
             v_off: self.v_off,
             v_on: self.v_on,
             window,
@@ -160,8 +160,8 @@ pub(crate) struct Vteam<W> {
     inv_len: f64,
     k_off: f64,
     k_on: f64,
-    a_off: f64,
-    a_on: f64,
+    a_off: Exponent,
+    a_on: Exponent,
     v_off: f64,
     v_on: f64,
     window: W,
@@ -183,11 +183,11 @@ impl<W: WindowFn> Kernel for Vteam<W> {
     fn dxdt(&self, v: f64, x: f64) -> f64 {
         if v > self.v_off {
             // w grows towards OFF: x falls.
-            let dw = self.k_off * (v / self.v_off - 1.0).powf(self.a_off) * self.window.f(x, -1.0);
+            let dw = self.k_off * self.a_off.pow(v / self.v_off - 1.0) * self.window.f(x, -1.0);
             -dw * self.inv_len
         } else if v < self.v_on {
             // k_on < 0: w falls towards ON, x grows.
-            let dw = self.k_on * (v / self.v_on - 1.0).powf(self.a_on) * self.window.f(x, 1.0);
+            let dw = self.k_on * self.a_on.pow(v / self.v_on - 1.0) * self.window.f(x, 1.0);
             -dw * self.inv_len
         } else {
             0.0
@@ -222,7 +222,7 @@ mod tests {
         assert!((k.dxdt(v, 0.5) - want).abs() < 1e-9 * want.abs());
         // Below v_on: dw/dt = k_on (v/v_on − 1)^α_on
         let v = -1.0;
-        let want = 5e-4 * 4.0f64.powi(3) / 3e-9;
+        let want = 6.39e-4 * 4.0f64.powi(3) / 3e-9;
         assert!((k.dxdt(v, 0.5) - want).abs() < 1e-9 * want);
     }
 

@@ -118,6 +118,15 @@ pub(crate) enum Exponent {
 }
 
 impl Exponent {
+    /// `b^e` for a non-negative base `b`.
+    #[inline(always)]
+    pub(crate) fn pow(self, b: f64) -> f64 {
+        match self {
+            Exponent::Int(n) => b.powi(n),
+            Exponent::Real(r) => b.powf(r),
+        }
+    }
+
     pub(crate) fn new(e: f64) -> Self {
         if e.fract() == 0.0 && e.abs() <= 64.0 {
             Exponent::Int(e as i32)

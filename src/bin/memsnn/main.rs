@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 
 mod device;
+mod iv;
 
 /// memsnn: emulate trained spiking neural networks on memristor-crossbar neuromorphic chips.
 #[derive(Debug, Parser)]
@@ -14,12 +15,15 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Simulate a memristor's I–V loops at several frequencies (pinched hysteresis).
+    Iv(iv::IvArgs),
     /// Device-card utilities (`device stats CARD …`).
     Device(device::DeviceArgs),
 }
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
+        Command::Iv(args) => iv::run(args),
         Command::Device(a) => device::run(a),
     }
 }
