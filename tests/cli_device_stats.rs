@@ -5,7 +5,6 @@
 //! error and a non-zero exit, never a panic.
 
 use assert_cmd::Command;
-use predicates::prelude::*;
 use std::io::Write;
 
 fn memsnn() -> Command {
