@@ -139,3 +139,25 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn percentile_scale_clips_large_weights_and_round_trips_the_rest(
+        w in weights(), kind in kind(), p in 10.0f64..100.0
+    ) {
+        let cfg = MapConfig { kind, scale: ScaleRule::Percentile(p) };
+        let mut r = rng::stream(1, &[]);
+        let xb = Crossbar::program(w.view(), &Statistics::default(), &cfg, &ReadConfig::default(), &mut r).unwrap();
+        let w_ref = xb.map().w_ref as f32;
+        // w_ref is one of the |w| (nearest rank), and at least p % of the |w| are ≤ w_ref.
+        prop_assert!(w.iter().any(|x| x.abs() == w_ref) || w_ref == 1.0);
+        let below = w.iter().filter(|x| x.abs() <= w_ref).count() as f64;
+        prop_assert!(below >= p / 100.0 * w.len() as f64 - 1e-9);
+        for (a, b) in xb.weights().iter().zip(w.iter()) {
+            let e = b.clamp(-w_ref, w_ref);
+            prop_assert!((a - e).abs() <= 1e-5 * w_ref.max(1e-30), "{a} vs clipped {e}");
+        }
+    }
+}

@@ -275,10 +275,13 @@ impl Levels {
         match self {
             Levels::None => g,
             Levels::Uniform(n) => {
-                let step = (g_max - g_min) / f64::from(n - 1);
-                let k = ((g - g_min) / step).round().clamp(0.0, f64::from(n - 1));
+                // `validate` rejects n < 2; stay finite for unvalidated input anyway.
+                let top = f64::from(n.saturating_sub(1).max(1));
+                let step = (g_max - g_min) / top;
+                let k = ((g - g_min) / step).round().clamp(0.0, top);
                 g_min + k * step
             }
+            Levels::List(l) if l.is_empty() => g,
             Levels::List(l) => {
                 // First level ≥ g; compare with its lower neighbour.
                 let i = l.partition_point(|&x| x < g);
@@ -659,6 +662,63 @@ mod tests {
         let r = ReadNoise::Pcm.relative_sigma(0.0, 0.0);
         let expect = 0.2 * ((20.0 + 250e-9) / 500e-9f64).ln().sqrt();
         assert!((r - expect).abs() < 1e-12);
+    }
+
+    #[test]
+    fn d2d_variation_scales_targets_onto_each_devices_range() {
+        // g_min = 0: a device's range is [0, g_max·(1 + 0.1·N)], so a target at fraction f of
+        // the nominal range programs to f·g_max·(1 + 0.1·N): mean f·g_max, std 0.1·f·g_max.
+        let s = Statistics {
+            d2d: RangeVariation {
+                g_min_frac: 0.0,
+                g_max_frac: 0.1,
+            },
+            ..Statistics::default()
+        };
+        s.validate().unwrap();
+        let mut r = rng::stream(3, &[]);
+        for f in [1.0, 0.5] {
+            let n = 20_000;
+            let g: Vec<f64> = (0..n)
+                .map(|_| s.program(f * s.g_max, &mut r).g_prog)
+                .collect();
+            let m = g.iter().sum::<f64>() / n as f64;
+            let sd = (g.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1) as f64).sqrt();
+            assert!((m / (f * s.g_max) - 1.0).abs() < 0.005, "{m}");
+            assert!((sd / (0.1 * f * s.g_max) - 1.0).abs() < 0.03, "{sd}");
+        }
+    }
+
+    #[test]
+    fn summary_is_identical_for_any_thread_count_and_counts_stuck_devices() {
+        let s = Statistics {
+            faults: Faults {
+                stuck_at_min: 0.1,
+                stuck_at_max: 0.05,
+            },
+            ..Statistics::pcm()
+        };
+        // 40,000 devices = 3 chunks, the last one partial.
+        let run = |threads| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| {
+                    s.summarise(&[5e-6, 20e-6], &[0.0, 3600.0], 40_000, 11)
+                        .unwrap()
+                })
+        };
+        let a = run(1);
+        assert_eq!(a, run(3));
+        for t in &a {
+            // Binomial: std of the fraction is sqrt(0.15·0.85/40000) = 0.0018.
+            assert!(
+                (t.stuck_fraction - 0.15).abs() < 0.01,
+                "{}",
+                t.stuck_fraction
+            );
+        }
     }
 
     #[test]
