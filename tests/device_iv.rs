@@ -53,12 +53,12 @@ fn batch_advance_matches_closed_form_for_held_voltages() {
             .map(|amp| amp * (std::f64::consts::TAU * t).sin())
             .collect();
         b.advance(&v, dt);
-        for k in 0..3 {
-            phi[k] += v[k] * dt;
+        for (f, vk) in phi.iter_mut().zip(&v) {
+            *f += vk * dt;
         }
     }
-    for k in 0..3 {
-        let exact = (m0 * m0 - 2.0 * p.k() * phi[k]).sqrt();
+    for (k, f) in phi.iter().enumerate() {
+        let exact = (m0 * m0 - 2.0 * p.k() * f).sqrt();
         let m = p.resistance(b.states()[k]);
         assert!(
             ((m - exact) / exact).abs() < 1e-9,

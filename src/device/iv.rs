@@ -111,7 +111,7 @@ impl IvDefaults {
             ));
         }
         if self.samples_per_cycle < 8
-            || self.samples_per_cycle % 2 != 0
+            || !self.samples_per_cycle.is_multiple_of(2)
             || self.samples_per_cycle > 1_000_000
         {
             return Err(FieldError::new(

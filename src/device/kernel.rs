@@ -22,6 +22,7 @@ pub(crate) trait Kernel: Copy + Send + Sync {
 
 /// Clamp to `[0, 1]`, mapping NaN to 0 (`f64::max` ignores a NaN operand).
 #[inline(always)]
+#[allow(clippy::manual_clamp)] // `clamp` would keep NaN; this maps it to 0
 pub(crate) fn clamp01(x: f64) -> f64 {
     x.max(0.0).min(1.0)
 }

@@ -62,10 +62,11 @@ macro_rules! with_window {
 pub(crate) use with_window;
 
 /// A window function, chosen by name in a device card (e.g. `window: Joglekar(p: 2)`).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Window {
     /// No window: `f(x) = 1` (the state is only clamped to its range).
+    #[default]
     None,
     /// Joglekar: `f(x) = 1 − (2x − 1)^(2p)`; `p ≥ 1` (dimensionless).
     Joglekar {
@@ -93,12 +94,6 @@ pub enum Window {
         /// Width (metre) of the damping region; positive.
         w_c: f64,
     },
-}
-
-impl Default for Window {
-    fn default() -> Self {
-        Window::None
-    }
 }
 
 /// `|b|^e` for an exponent `e = 2p`, using `powi` when `2p` is a small integer.
