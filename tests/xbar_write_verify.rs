@@ -88,3 +88,44 @@ fn write_verified_array_reads_back_the_weights() {
         assert!(f64::from((a - b).abs()) <= tol, "{a} vs {b}");
     }
 }
+
+#[test]
+fn write_verified_arrays_drift_with_the_cards_law() {
+    // ν = |N(0.05, 0)| = 0.05 for every device: after t, every conductance is G_prog·((t+t₀)/t₀)^−0.05.
+    let model = hp();
+    let stats = Statistics {
+        g_min: 70e-6,
+        g_max: 120e-6,
+        drift: memsnn::device::statistics::Drift::PowerLaw {
+            nu_mean: 0.05,
+            nu_std: 0.0,
+            t0: 20.0,
+        },
+        ..Statistics::default()
+    };
+    let w = Array2::from_shape_fn((2, 3), |(j, i)| j as f32 - i as f32);
+    let cfg = WriteVerify {
+        width: 10e-3,
+        tolerance: 0.2e-6,
+        max_pulses: 400,
+        ..WriteVerify::default()
+    };
+    let mut r = rng::stream(4, &[]);
+    let (mut xb, _) = Crossbar::program_write_verify(
+        w.view(),
+        &model,
+        &stats,
+        &MapConfig::default(),
+        &ReadConfig::default(),
+        &cfg,
+        &mut r,
+    )
+    .unwrap();
+    let g0 = xb.conductances();
+    xb.set_time(1e5, &mut r).unwrap();
+    let f = ((1e5f64 + 20.0) / 20.0).powf(-0.05);
+    for (a, b) in xb.conductances().iter().zip(g0.iter()) {
+        assert!((a - b * f).abs() <= 1e-6 * b, "{a} vs {}", b * f);
+    }
+    assert!(xb.devices().iter().all(|d| d.nu == 0.05));
+}

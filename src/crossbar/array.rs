@@ -416,12 +416,15 @@ impl Crossbar {
     /// The weights the array holds now (outputs × inputs): the inverse map of the effective
     /// conductances, each column multiplied by its compensation gain.
     pub fn weights(&self) -> Array2<f32> {
-        let g = Array2::from_shape_fn((self.rows, self.cols), |(i, j)| {
-            f64::from(self.g[i * self.cols + j]) * f64::from(self.gain[j])
-        });
-        self.map
-            .weights(g.view())
-            .expect("shape is the map's by construction")
+        let m = &self.map;
+        let g = |i: usize, j: usize| f64::from(self.g[i * self.cols + j]) * f64::from(self.gain[j]);
+        Array2::from_shape_fn((m.outputs, m.inputs), |(j, i)| {
+            let d = match m.kind {
+                super::MappingKind::Differential => g(i, 2 * j) - g(i, 2 * j + 1),
+                super::MappingKind::Offset => g(i, j) - g(i, m.outputs),
+            };
+            (d / m.scale) as f32
+        })
     }
 
     /// The ADC full-scale current in use [A].
