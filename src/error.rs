@@ -13,6 +13,9 @@ pub enum Error {
     /// A device model or device card is invalid.
     #[error(transparent)]
     Device(#[from] DeviceError),
+    /// Mapping, programming or reading a crossbar array failed.
+    #[error(transparent)]
+    Array(#[from] crate::crossbar::ArrayError),
     /// Writing a plot failed.
     #[error(transparent)]
     Plot(#[from] crate::plot::PlotError),

@@ -15,6 +15,9 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("hp-tio2", include_str!("../../devices/hp-tio2.ron")),
     ("vteam", include_str!("../../devices/vteam.ron")),
     ("yakopcic", include_str!("../../devices/yakopcic.ron")),
+    ("pcm", include_str!("../../devices/pcm.ron")),
+    ("ideal", include_str!("../../devices/ideal.ron")),
+    ("rram-wan", include_str!("../../devices/rram-wan.ron")),
 ];
 
 /// A device card, e.g. `devices/hp-tio2.ron`.
@@ -145,6 +148,9 @@ impl DeviceCard {
         if let Some(m) = &self.model {
             m.validate().map_err(|e| e.within("model"))?;
         }
+        self.statistics
+            .validate()
+            .map_err(|e| e.within("statistics"))?;
         self.iv.validate().map_err(|e| e.within("iv"))
     }
 
@@ -185,7 +191,11 @@ mod tests {
         for name in DeviceCard::builtin_names() {
             let c = DeviceCard::builtin(name).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!(c.name, name);
-            assert!(c.model.is_some(), "{name}");
+            // Purely statistical cards (pcm, ideal, rram-wan) have no dynamic model.
+            assert!(
+                c.model.is_some() || !c.statistics.is_ideal() || name == "ideal",
+                "{name}"
+            );
             assert!(!c.description.is_empty(), "{name}");
         }
     }

@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
+mod device;
 mod iv;
 
 /// memsnn: emulate trained spiking neural networks on memristor-crossbar neuromorphic chips.
@@ -16,10 +17,13 @@ struct Cli {
 enum Command {
     /// Simulate a memristor's I–V loops at several frequencies (pinched hysteresis).
     Iv(iv::IvArgs),
+    /// Device-card utilities (`device stats CARD …`).
+    Device(device::DeviceArgs),
 }
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Iv(args) => iv::run(args),
+        Command::Device(a) => device::run(a),
     }
 }
