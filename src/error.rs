@@ -3,6 +3,7 @@
 
 use crate::config::ConfigError;
 use crate::device::DeviceError;
+use crate::network::NetworkError;
 
 /// Any error memsnn's library can return.
 #[derive(Debug, thiserror::Error)]
@@ -13,6 +14,9 @@ pub enum Error {
     /// A device model or device card is invalid.
     #[error(transparent)]
     Device(#[from] DeviceError),
+    /// Loading or validating a network failed.
+    #[error(transparent)]
+    Network(#[from] NetworkError),
     /// Writing a plot failed.
     #[error(transparent)]
     Plot(#[from] crate::plot::PlotError),
