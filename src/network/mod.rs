@@ -9,10 +9,12 @@
 mod error;
 mod graph;
 mod nir;
+mod spec;
 mod summary;
 mod validate;
 
 pub use error::{NetworkError, SUPPORTED_TYPES};
 pub use graph::{Graph, Node, NodeKind, Shape, numel};
 pub use nir::{NirFile, load_nir, parse_nir_bytes, read_nir};
+pub use spec::{LayerSpec, NetworkSpec, Param};
 pub use summary::{EdgeSummary, NodeSummary, ParamSummary, Summary};
