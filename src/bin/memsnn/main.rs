@@ -18,7 +18,18 @@ enum Command {
     Import(import::ImportArgs),
 }
 
-fn main() -> anyhow::Result<()> {
+/// Errors print as `error: <cause chain>` and exit with status 1.
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Import(args) => import::run(&args),
     }
