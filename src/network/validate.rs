@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use ndarray::Array1;
+use ndarray::{Array1, ArrayViewD};
 
 use super::error::NetworkError;
 use super::graph::{Graph, Node, NodeKind, Shape, numel};
@@ -111,6 +111,28 @@ impl Graph {
             }
         }
         Ok(warnings)
+    }
+}
+
+impl NodeKind {
+    /// The node's numeric arrays with their NIR names (`weight`, `bias`, `tau`, `r`, …), in a
+    /// fixed order; integer settings (stride, padding, …) are not included.
+    pub fn arrays(&self) -> Vec<(&'static str, ArrayViewD<'_, f32>)> {
+        match self {
+            NodeKind::Affine { weight, bias } => vec![
+                ("weight", weight.view().into_dyn()),
+                ("bias", bias.view().into_dyn()),
+            ],
+            NodeKind::Linear { weight } => vec![("weight", weight.view().into_dyn())],
+            NodeKind::Conv2d { weight, bias, .. } => vec![
+                ("weight", weight.view().into_dyn()),
+                ("bias", bias.view().into_dyn()),
+            ],
+            kind => elementwise_params(kind)
+                .into_iter()
+                .map(|(n, a)| (n, a.view().into_dyn()))
+                .collect(),
+        }
     }
 }
 
@@ -627,44 +649,16 @@ impl Validator<'_> {
     }
 
     fn check_finite(&self, i: usize) -> Result<(), NetworkError> {
-        let kind = &self.graph.nodes[i].kind;
-        let first_bad = |it: &mut dyn Iterator<Item = &f32>| {
-            it.enumerate()
-                .find(|(_, v)| !v.is_finite())
-                .map(|(k, v)| (k, *v))
-        };
-        let mut bad: Option<(&str, (usize, f32))> = None;
-        match kind {
-            NodeKind::Affine { weight, bias } => {
-                bad = first_bad(&mut weight.iter())
-                    .map(|b| ("weight", b))
-                    .or_else(|| first_bad(&mut bias.iter()).map(|b| ("bias", b)));
-            }
-            NodeKind::Linear { weight } => {
-                bad = first_bad(&mut weight.iter()).map(|b| ("weight", b));
-            }
-            NodeKind::Conv2d { weight, bias, .. } => {
-                bad = first_bad(&mut weight.iter())
-                    .map(|b| ("weight", b))
-                    .or_else(|| first_bad(&mut bias.iter()).map(|b| ("bias", b)));
-            }
-            _ => {
-                for (name, values) in elementwise_params(kind) {
-                    if let Some(b) = first_bad(&mut values.iter()) {
-                        bad = Some((name, b));
-                        break;
-                    }
-                }
+        for (name, values) in self.graph.nodes[i].kind.arrays() {
+            if let Some((k, v)) = values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+                return Err(self.bad_param(
+                    i,
+                    name,
+                    format!("value {k} (flat index) is {v}; parameters must be finite numbers"),
+                ));
             }
         }
-        match bad {
-            Some((name, (k, v))) => Err(self.bad_param(
-                i,
-                name,
-                format!("value {k} (flat index) is {v}; parameters must be finite numbers"),
-            )),
-            None => Ok(()),
-        }
+        Ok(())
     }
 }
 
