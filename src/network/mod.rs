@@ -16,5 +16,5 @@ mod validate;
 pub use error::{NetworkError, SUPPORTED_TYPES};
 pub use graph::{Graph, Node, NodeKind, Shape, numel};
 pub use nir::{NirFile, load_nir, parse_nir_bytes, read_nir};
-pub use spec::{LayerSpec, NetworkSpec, Param};
+pub use spec::{LayerSpec, NetworkSpec, Pair, Param};
 pub use summary::{EdgeSummary, NodeSummary, ParamSummary, Summary};

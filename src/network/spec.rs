@@ -17,6 +17,20 @@
 //! ),
 //! ```
 //!
+//! ```ron
+//! network: Layers(
+//!     input: [1, 28, 28],
+//!     layers: [
+//!         Conv2d(weight: "conv1.npy", stride: 1, padding: [1, 1]),
+//!         If(v_threshold: 0.5),
+//!         AvgPool2d(kernel: 2),
+//!         Flatten(),
+//!         Affine(weight: "fc.npy", bias: Some("fc_bias.npy")),
+//!         Lif(tau: 5e-3),
+//!     ],
+//! ),
+//! ```
+//!
 //! Layers are chained in order from the input; the last feeds the output. Every path is
 //! resolved against the netlist file's folder ([`crate::config::resolve`]). A per-neuron
 //! parameter is a number (the same for every neuron) or an `.npy` file with one value per
@@ -66,8 +80,43 @@ fn one() -> Param {
 fn zero() -> Param {
     Param::Value(0.0)
 }
-fn ones2() -> [usize; 2] {
-    [1, 1]
+fn ones2() -> Pair {
+    Pair([1, 1])
+}
+
+/// A per-axis setting `[height, width]`: written `[a, b]`, or `a` for both axes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(try_from = "PairRepr", into = "Vec<usize>")]
+pub struct Pair(pub [usize; 2]);
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum PairRepr {
+    One(usize),
+    Many(Vec<usize>),
+}
+
+impl TryFrom<PairRepr> for Pair {
+    type Error = String;
+    fn try_from(r: PairRepr) -> Result<Self, String> {
+        match r {
+            PairRepr::One(a) => Ok(Pair([a, a])),
+            PairRepr::Many(v) => match v.as_slice() {
+                [a] => Ok(Pair([*a, *a])),
+                [a, b] => Ok(Pair([*a, *b])),
+                _ => Err(format!(
+                    "expected [height, width], found {} values",
+                    v.len()
+                )),
+            },
+        }
+    }
+}
+
+impl From<Pair> for Vec<usize> {
+    fn from(p: Pair) -> Self {
+        p.0.to_vec()
+    }
 }
 fn one_usize() -> usize {
     1
@@ -111,13 +160,13 @@ pub enum LayerSpec {
         bias: Option<PathBuf>,
         /// Stride (default `[1, 1]`).
         #[serde(default = "ones2")]
-        stride: [usize; 2],
+        stride: Pair,
         /// Zero padding on each side (default `[0, 0]`).
         #[serde(default)]
-        padding: [usize; 2],
+        padding: Pair,
         /// Dilation (default `[1, 1]`).
         #[serde(default = "ones2")]
-        dilation: [usize; 2],
+        dilation: Pair,
         /// Channel groups (default 1).
         #[serde(default = "one_usize")]
         groups: usize,
@@ -128,13 +177,13 @@ pub enum LayerSpec {
         #[serde(default)]
         name: Option<String>,
         /// Kernel size.
-        kernel: [usize; 2],
+        kernel: Pair,
         /// Stride (default: the kernel size).
         #[serde(default)]
-        stride: Option<[usize; 2]>,
+        stride: Option<Pair>,
         /// Zero padding (default `[0, 0]`).
         #[serde(default)]
-        padding: [usize; 2],
+        padding: Pair,
     },
     /// Sum pooling over `[C, H, W]`.
     SumPool2d {
@@ -142,13 +191,13 @@ pub enum LayerSpec {
         #[serde(default)]
         name: Option<String>,
         /// Kernel size.
-        kernel: [usize; 2],
+        kernel: Pair,
         /// Stride (default: the kernel size).
         #[serde(default)]
-        stride: Option<[usize; 2]>,
+        stride: Option<Pair>,
         /// Zero padding (default `[0, 0]`).
         #[serde(default)]
-        padding: [usize; 2],
+        padding: Pair,
     },
     /// Flatten dimensions `start_dim..=end_dim` of the per-sample shape.
     Flatten {
@@ -415,9 +464,9 @@ fn build_layers(input: &Shape, layers: &[LayerSpec], base: &Path) -> Result<Grap
                 NodeKind::Conv2d {
                     weight: w,
                     bias,
-                    stride: *stride,
-                    padding: *padding,
-                    dilation: *dilation,
+                    stride: stride.0,
+                    padding: padding.0,
+                    dilation: dilation.0,
                     groups: *groups,
                 }
             }
@@ -427,9 +476,9 @@ fn build_layers(input: &Shape, layers: &[LayerSpec], base: &Path) -> Result<Grap
                 padding,
                 ..
             } => NodeKind::AvgPool2d {
-                kernel: *kernel,
-                stride: stride.unwrap_or(*kernel),
-                padding: *padding,
+                kernel: kernel.0,
+                stride: stride.unwrap_or(*kernel).0,
+                padding: padding.0,
             },
             LayerSpec::SumPool2d {
                 kernel,
@@ -437,9 +486,9 @@ fn build_layers(input: &Shape, layers: &[LayerSpec], base: &Path) -> Result<Grap
                 padding,
                 ..
             } => NodeKind::SumPool2d {
-                kernel: *kernel,
-                stride: stride.unwrap_or(*kernel),
-                padding: *padding,
+                kernel: kernel.0,
+                stride: stride.unwrap_or(*kernel).0,
+                padding: padding.0,
             },
             LayerSpec::Flatten {
                 start_dim, end_dim, ..
@@ -566,6 +615,33 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn pairs_accept_one_or_two_values() {
+        let s: LayerSpec = parse_ron(
+            "Conv2d(weight: \"k.npy\", stride: 2, padding: [1, 0], dilation: [3])",
+            Path::new("n.ron"),
+        )
+        .unwrap();
+        let LayerSpec::Conv2d {
+            stride,
+            padding,
+            dilation,
+            groups,
+            ..
+        } = s
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (stride, padding, dilation, groups),
+            (Pair([2, 2]), Pair([1, 0]), Pair([3, 3]), 1)
+        );
+        let e = parse_ron::<LayerSpec>("SumPool2d(kernel: [2, 2, 2])", Path::new("n.ron"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("found 3 values"), "{e}");
     }
 
     #[test]

@@ -258,13 +258,15 @@ impl Validator<'_> {
         Ok(())
     }
 
-    /// Depth-first search from the input (successors in edge order); back edges close cycles.
+    /// Depth-first search from the input; back edges close cycles.
     /// Returns the nodes in reverse post-order, which is a topological order of the forward edges.
     fn topological_order(&self) -> Result<Vec<usize>, NetworkError> {
         let g = &self.graph;
         let n = g.nodes.len();
         let mut succ: Vec<Vec<usize>> = vec![Vec::new(); n];
-        for &(u, v) in &g.edges {
+        // Successors are visited last-listed first, so that in the reverse post-order the
+        // successors of a node appear in their edge-list order.
+        for &(u, v) in g.edges.iter().rev() {
             succ[u].push(v);
         }
         let input = g.input().expect("checked");
