@@ -298,3 +298,33 @@ fn cnn_conv_output_sizes_follow_the_pytorch_formula() {
     let s = g.summary();
     assert_eq!(s.neurons, 4096 * 2 + 512 + 256 + 10);
 }
+
+#[test]
+fn nested_subgraph_is_inlined_with_dotted_names_and_its_cycle_kept() {
+    let g = read_nir(&data("nested.nir")).unwrap().graph;
+    let names: Vec<&str> = g.nodes.iter().map(|n| n.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["input", "fc", "rnn.lif", "rnn.w_rec", "readout", "output"]
+    );
+    let edges: BTreeSet<(&str, &str)> = g
+        .edges
+        .iter()
+        .map(|&(u, v)| (g.nodes[u].name.as_str(), g.nodes[v].name.as_str()))
+        .collect();
+    assert_eq!(
+        edges,
+        BTreeSet::from([
+            ("input", "fc"),
+            ("fc", "rnn.lif"),
+            ("rnn.lif", "rnn.w_rec"),
+            ("rnn.w_rec", "rnn.lif"),
+            ("rnn.lif", "readout"),
+            ("readout", "output"),
+        ])
+    );
+    let rec = g.recurrent_edges();
+    assert_eq!(rec.len(), 1);
+    assert_eq!(g.nodes[g.edges[rec[0]].0].name, "rnn.w_rec");
+    assert_eq!(node(&g, "readout").output_shape, [2]);
+}
