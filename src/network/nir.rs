@@ -632,13 +632,19 @@ impl NodeReader<'_> {
                 }
             }
             "Flatten" => {
-                if let Some(s) = self.shape_param(&["input_type"])? {
+                let mut start_dim = self.int_signed("start_dim", 1)?;
+                let mut end_dim = self.int_signed("end_dim", -1)?;
+                if let Some(mut s) = self.shape_param(&["input_type"])? {
+                    // `input_type` with a batch dimension ([1, n] or [1, c, h, w], as for
+                    // Input): its dimension indices count the batch, so shift them.
+                    if (s.len() == 2 || s.len() == 4) && s[0] == 1 {
+                        s.remove(0);
+                        start_dim -= i64::from(start_dim > 0);
+                        end_dim -= i64::from(end_dim > 0);
+                    }
                     hint = Some(("input_type", s));
                 }
-                NodeKind::Flatten {
-                    start_dim: self.int_signed("start_dim", 1)?,
-                    end_dim: self.int_signed("end_dim", -1)?,
-                }
+                NodeKind::Flatten { start_dim, end_dim }
             }
             "LIF" => NodeKind::Lif {
                 tau: self.array("tau")?,

@@ -295,6 +295,21 @@ def gen_nested():
     DESCRIPTIONS["nested.nir"] = "Affine -> subgraph rnn {LIF lif with recurrent Linear w_rec} -> Linear"
 
 
+def gen_flatten_batch():
+    """Flatten whose input_type carries a batch dimension (dims count the batch)."""
+    write_nir(
+        os.path.join(HERE, "flatten_batch.nir"),
+        {
+            "input": {"type": "Input", "shape": np.array([1, 2, 3, 4])},
+            "flat": {"type": "Flatten", "start_dim": np.int64(1), "end_dim": np.int64(3), "input_type": np.array([1, 2, 3, 4])},
+            "fc": {"type": "Affine", "weight": rand(5, 24), "bias": rand(5)},
+            "output": {"type": "Output", "shape": np.array([1, 5])},
+        },
+        [("input", "flat"), ("flat", "fc"), ("fc", "output")],
+    )
+    DESCRIPTIONS["flatten_batch.nir"] = "Flatten(start_dim 1, end_dim 3) of input_type [1, 2, 3, 4]"
+
+
 def pair(v):
     v = np.asarray(v).reshape(-1)
     return (int(v[0]), int(v[-1]))
@@ -373,6 +388,7 @@ def main():
     gen_bad_and_quirky()
     gen_conv_zoo()
     gen_nested()
+    gen_flatten_batch()
     expected = {"descriptions": DESCRIPTIONS, "files": {}}
     files = [os.path.join("fixtures", f) for f in sorted(os.listdir(FIXTURES)) if f.endswith(".nir")]
     files += ["quirks.nir", "conv_zoo.nir"]
