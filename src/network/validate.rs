@@ -136,6 +136,11 @@ impl NodeKind {
     }
 }
 
+/// Largest number of elements of the input tensor (per sample).
+const MAX_ELEMENTS: usize = 1 << 32;
+/// Largest kernel size, stride, padding or dilation (guards the size arithmetic).
+const MAX_SETTING: usize = 1 << 20;
+
 struct Validator<'a> {
     path: &'a Path,
     graph: Graph,
@@ -344,6 +349,20 @@ impl Validator<'_> {
                         ),
                     ));
                 }
+                let fits = s
+                    .iter()
+                    .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+                    .is_some_and(|n| n <= MAX_ELEMENTS);
+                if !fits {
+                    return Err(self.bad_param(
+                        i,
+                        "shape",
+                        format!(
+                            "the input shape {} has more than {MAX_ELEMENTS} elements",
+                            fmt_shape(&s)
+                        ),
+                    ));
+                }
                 s
             } else {
                 // Forward predecessors only: recurrent inputs are checked afterwards.
@@ -368,6 +387,18 @@ impl Validator<'_> {
                 s
             };
             let output_shape = self.node_output(i, &input_shape)?;
+            let size = output_shape
+                .iter()
+                .try_fold(1usize, |acc, &d| acc.checked_mul(d));
+            if size.is_none_or(|n| n > MAX_ELEMENTS) {
+                return Err(self.bad_graph(format!(
+                    "node `{}` ({}) would output {} values per sample (shape {}), more than {MAX_ELEMENTS}",
+                    self.graph.nodes[i].name,
+                    self.graph.nodes[i].kind.type_name(),
+                    size.map_or_else(|| "too many".to_string(), |n| n.to_string()),
+                    fmt_shape(&output_shape)
+                )));
+            }
             let node = &mut self.graph.nodes[i];
             node.input_shape = input_shape;
             node.output_shape = output_shape;
@@ -486,6 +517,20 @@ impl Validator<'_> {
                         format!("{oc} output channels are not divisible by groups = {groups}"),
                     ));
                 }
+                if [stride, padding, dilation, [kh, kw]]
+                    .iter()
+                    .flatten()
+                    .any(|&x| x > MAX_SETTING)
+                {
+                    return Err(self.bad_param(
+                        i,
+                        "stride",
+                        format!(
+                            "kernel, stride, padding and dilation must be at most {MAX_SETTING}, \
+                             found kernel [{kh}, {kw}], stride {stride:?}, padding {padding:?}, dilation {dilation:?}"
+                        ),
+                    ));
+                }
                 if stride.contains(&0) || dilation.contains(&0) {
                     return Err(self.bad_param(
                         i,
@@ -551,6 +596,20 @@ impl Validator<'_> {
                         i,
                         input,
                         expects("a [channels, height, width] input".into()),
+                    ));
+                }
+                if [kernel, stride, padding]
+                    .iter()
+                    .flatten()
+                    .any(|&x| x > MAX_SETTING)
+                {
+                    return Err(self.bad_param(
+                        i,
+                        "kernel_size",
+                        format!(
+                            "kernel, stride and padding must be at most {MAX_SETTING}, \
+                             found {kernel:?}, {stride:?}, {padding:?}"
+                        ),
                     ));
                 }
                 if kernel.contains(&0) || stride.contains(&0) {
