@@ -83,7 +83,9 @@ struct Hint {
 
 fn check_hints(graph: &Graph, hints: &[Hint], path: &Path) -> Result<(), NetworkError> {
     for h in hints {
-        let i = graph.index_of(&h.node).expect("hint for a loaded node");
+        let Some(i) = graph.index_of(&h.node) else {
+            continue; // a subgraph's own Input node, removed when it was inlined
+        };
         let node = &graph.nodes[i];
         let actual: &[usize] = match node.kind {
             // Conv2d `input_shape` is [H, W] (or [C, H, W]).
