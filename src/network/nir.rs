@@ -338,12 +338,13 @@ impl Reader<'_> {
         } else {
             ds.read_string().map_err(|e| self.corrupt(&epath, e))?
         };
-        if !(shape.len() == 2 && shape[1] == 2 || flat.is_empty()) {
+        let well_formed = shape.len() == 2 && shape[1] == 2 && flat.len() as u64 == 2 * shape[0];
+        if !(well_formed || flat.is_empty()) {
             return Err(bad_graph(format!(
                 "`{epath}` must be an [n, 2] array of node names, found shape {shape:?}"
             )));
         }
-        for pair in flat.chunks(2) {
+        for pair in flat.chunks_exact(2) {
             let a = format!("{prefix}{}", pair[0].trim_end_matches('\0'));
             let b = format!("{prefix}{}", pair[1].trim_end_matches('\0'));
             let sources = match aliases.get(&a) {
