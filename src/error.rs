@@ -3,6 +3,7 @@
 
 use crate::config::ConfigError;
 use crate::device::DeviceError;
+use crate::network::NetworkError;
 
 /// Any error memsnn's library can return.
 #[derive(Debug, thiserror::Error)]
@@ -16,6 +17,9 @@ pub enum Error {
     /// Mapping, programming or reading a crossbar array failed.
     #[error(transparent)]
     Array(#[from] crate::crossbar::ArrayError),
+    /// Loading or validating a network failed.
+    #[error(transparent)]
+    Network(#[from] NetworkError),
     /// Writing a plot failed.
     #[error(transparent)]
     Plot(#[from] crate::plot::PlotError),

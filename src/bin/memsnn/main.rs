@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 
 mod device;
+mod import;
 mod iv;
 
 /// memsnn: emulate trained spiking neural networks on memristor-crossbar neuromorphic chips.
@@ -15,15 +16,29 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Load a NIR file, validate it and summarise the network.
+    Import(import::ImportArgs),
     /// Simulate a memristor's I–V loops at several frequencies (pinched hysteresis).
     Iv(iv::IvArgs),
     /// Device-card utilities (`device stats CARD …`).
     Device(device::DeviceArgs),
 }
 
-fn main() -> anyhow::Result<()> {
+/// Errors print as `error: <cause chain>` and exit with status 1.
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> anyhow::Result<()> {
     match Cli::parse().command {
+        Command::Import(args) => import::run(&args),
         Command::Iv(args) => iv::run(args),
-        Command::Device(a) => device::run(a),
+        Command::Device(args) => device::run(args),
     }
 }
