@@ -13,6 +13,9 @@ pub enum Error {
     /// A device model or device card is invalid.
     #[error(transparent)]
     Device(#[from] DeviceError),
+    /// A crossbar circuit cannot be built, solved or exported.
+    #[error(transparent)]
+    Circuit(#[from] crate::crossbar::CircuitError),
     /// Writing a plot failed.
     #[error(transparent)]
     Plot(#[from] crate::plot::PlotError),

@@ -9,6 +9,7 @@
 //! | module | owns |
 //! |---|---|
 //! | [`device`] | memristor physics: state ODEs, I–V simulation, device cards |
+//! | [`crossbar`] | one physical array: exact IR drop by nodal analysis, SPICE export |
 //! | [`network`] | the network graph and its loaders (NIR, RON netlists) |
 //! | [`config`] | reading RON files with errors that name the file, field and reason |
 //! | [`rng`] | deterministic per-stream random number generators |
@@ -18,6 +19,7 @@
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod crossbar;
 pub mod device;
 pub mod error;
 pub mod network;
