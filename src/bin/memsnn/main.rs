@@ -2,6 +2,8 @@
 
 use clap::{Parser, Subcommand};
 
+mod crossbar;
+
 /// memsnn: emulate trained spiking neural networks on memristor-crossbar neuromorphic chips.
 #[derive(Debug, Parser)]
 #[command(name = "memsnn", version, about, long_about = None)]
@@ -11,8 +13,13 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Column currents of one crossbar array with wire resistance (exact nodal analysis).
+    Crossbar(crossbar::CrossbarArgs),
+}
 
 fn main() -> anyhow::Result<()> {
-    match Cli::parse().command {}
+    match Cli::parse().command {
+        Command::Crossbar(args) => crossbar::run(args),
+    }
 }
