@@ -114,7 +114,8 @@ fn wire_resistance_converges_to_ideal() {
 
 #[test]
 fn transfer_matrix_is_identical_for_any_thread_count() {
-    let g = random_array(3, 48, 40);
+    // Large enough that the last eliminations split their dense updates into parallel chunks.
+    let g = random_array(3, 128, 112);
     let params = CircuitParams::wires(
         1.0,
         10.0,
@@ -135,7 +136,8 @@ fn transfer_matrix_is_identical_for_any_thread_count() {
     let one = run(1);
     assert_eq!(one, run(2));
     assert_eq!(one, run(3));
-    // Also on the sparse path (ideal sense terminal).
+    // Also on the sparse path (ideal sense terminal), solved in chunks of sources.
+    let g = random_array(4, 40, 24);
     let params0 = CircuitParams {
         r_sense: 0.0,
         ..params

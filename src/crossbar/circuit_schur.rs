@@ -20,7 +20,9 @@ use faer::linalg::cholesky::llt::factor::{
 };
 use faer::linalg::matmul::matmul;
 use faer::linalg::triangular_solve::solve_lower_triangular_in_place;
+use faer::reborrow::{Reborrow, ReborrowMut};
 use faer::{Accum, Mat, Par};
+use rayon::prelude::*;
 
 use super::CircuitError;
 
@@ -118,93 +120,130 @@ fn leaf(
             nodes.extend_from_slice(&nodes_by_site[i * cols + j]);
         }
     }
-    let m = nodes.len();
-    let mut mat = Mat::<f64>::zeros(m, m);
-    for (a, &p) in nodes.iter().enumerate() {
-        mat[(a, a)] = g.diag[p];
-        for &(q, k) in &g.adj[p] {
-            if r.contains(g.site[q])
-                && let Some(b) = nodes.iter().position(|&x| x == q)
-            {
-                mat[(a, b)] += k;
+    let mut sorted: Vec<(usize, usize)> = nodes.iter().enumerate().map(|(k, &p)| (p, k)).collect();
+    sorted.sort_unstable();
+    eliminate(g, r, nodes, |m, pos| {
+        for &(p, a) in &sorted {
+            let pa = pos[a];
+            m[(pa, pa)] += g.diag[p];
+            for &(q, k) in &g.adj[p] {
+                if let Ok(idx) = sorted.binary_search_by_key(&q, |&(id, _)| id) {
+                    m[(pa, pos[sorted[idx].1])] += k;
+                }
             }
         }
-    }
-    eliminate(g, r, nodes, mat)
+    })
 }
 
 fn merge(g: &Graph<'_>, r: Rect, a: Block, b: Block) -> Result<Block, CircuitError> {
-    let (ma, mb) = (a.nodes.len(), b.nodes.len());
-    let m = ma + mb;
-    let mut mat = Mat::<f64>::zeros(m, m);
-    mat.as_mut()
-        .submatrix_mut(0, 0, ma, ma)
-        .copy_from(a.s.as_ref());
-    mat.as_mut()
-        .submatrix_mut(ma, ma, mb, mb)
-        .copy_from(b.s.as_ref());
-    // Coupling across the interface: positions of B's nodes by id (sorted lookup).
+    let ma = a.nodes.len();
     let mut pos_b: Vec<(usize, usize)> = b.nodes.iter().enumerate().map(|(k, &p)| (p, k)).collect();
     pos_b.sort_unstable();
-    for (ka, &p) in a.nodes.iter().enumerate() {
-        for &(q, k) in &g.adj[p] {
-            if let Ok(idx) = pos_b.binary_search_by_key(&q, |&(id, _)| id) {
-                let kb = ma + pos_b[idx].1;
-                mat[(ka, kb)] += k;
-                mat[(kb, ka)] += k;
+    let mut nodes = a.nodes.clone();
+    nodes.extend_from_slice(&b.nodes);
+    eliminate(g, r, nodes, |m, pos| {
+        for (x, &px) in pos[..ma].iter().enumerate() {
+            for (y, &py) in pos[..ma].iter().enumerate() {
+                m[(px, py)] = a.s[(x, y)];
             }
         }
-    }
-    let mut nodes = a.nodes;
-    nodes.extend(b.nodes);
-    eliminate(g, r, nodes, mat)
+        for (x, &px) in pos[ma..].iter().enumerate() {
+            for (y, &py) in pos[ma..].iter().enumerate() {
+                m[(px, py)] = b.s[(x, y)];
+            }
+        }
+        // Coupling across the interface.
+        for (x, &p) in a.nodes.iter().enumerate() {
+            for &(q, k) in &g.adj[p] {
+                if let Ok(idx) = pos_b.binary_search_by_key(&q, |&(id, _)| id) {
+                    let (px, py) = (pos[x], pos[ma + pos_b[idx].1]);
+                    m[(px, py)] += k;
+                    m[(py, px)] += k;
+                }
+            }
+        }
+    })
 }
 
-/// Eliminate the nodes of `nodes` that are not exposed from rectangle `r`.
+/// Columns per parallel task of the dense updates (fixed: the arithmetic of each task, and so
+/// the result, does not depend on the number of threads).
+const CHUNK: usize = 128;
+
+/// Assemble the (full, symmetric) nodal block of `nodes` with `fill`, ordered interior nodes
+/// first and exposed nodes last (`fill` receives the position of each node of `nodes`), and
+/// eliminate the interior.
 fn eliminate(
     g: &Graph<'_>,
     r: Rect,
     nodes: Vec<usize>,
-    mat: Mat<f64>,
+    fill: impl FnOnce(&mut Mat<f64>, &[usize]),
 ) -> Result<Block, CircuitError> {
-    let (keep, drop): (Vec<usize>, Vec<usize>) =
-        (0..nodes.len()).partition(|&a| exposed(g, r, nodes[a]));
-    let kept_nodes: Vec<usize> = keep.iter().map(|&a| nodes[a]).collect();
-    if drop.is_empty() {
+    let m = nodes.len();
+    let keep: Vec<bool> = nodes.iter().map(|&p| exposed(g, r, p)).collect();
+    let ni = keep.iter().filter(|&&k| !k).count();
+    let ne = m - ni;
+    let mut pos = vec![0; m];
+    let (mut next_i, mut next_e) = (0, ni);
+    let mut kept_nodes = Vec::with_capacity(ne);
+    for (a, &k) in keep.iter().enumerate() {
+        if k {
+            pos[a] = next_e;
+            next_e += 1;
+            kept_nodes.push(nodes[a]);
+        } else {
+            pos[a] = next_i;
+            next_i += 1;
+        }
+    }
+    let mut mat = Mat::<f64>::zeros(m, m);
+    fill(&mut mat, &pos);
+    if ni == 0 {
         return Ok(Block {
             nodes: kept_nodes,
             s: mat,
         });
     }
-    let (ne, ni) = (keep.len(), drop.len());
-    let mut mii = Mat::<f64>::from_fn(ni, ni, |x, y| mat[(drop[x], drop[y])]);
-    let mut mie = Mat::<f64>::from_fn(ni, ne, |x, y| mat[(drop[x], keep[y])]);
-    let mut s = Mat::<f64>::from_fn(ne, ne, |x, y| mat[(keep[x], keep[y])]);
+    let (mut mii, mut mie, _, mut mee) = mat.as_mut().split_at_mut(ni, ni);
     let mut mem = MemBuffer::new(cholesky_in_place_scratch::<f64>(
         ni,
         Par::Seq,
         Default::default(),
     ));
     cholesky_in_place(
-        mii.as_mut(),
+        mii.rb_mut(),
         LltRegularization::default(),
         Par::Seq,
         MemStack::new(&mut mem),
         Default::default(),
     )
     .map_err(|e| CircuitError::Solver(format!("nodal block not positive definite: {e:?}")))?;
-    // X = L⁻¹·M_ie, S = M_ee − Xᵀ·X.
-    solve_lower_triangular_in_place(mii.as_ref(), mie.as_mut(), Par::Seq);
-    if ne > 0 {
-        matmul(
-            s.as_mut(),
-            Accum::Add,
-            mie.as_ref().transpose(),
-            mie.as_ref(),
-            -1.0,
-            Par::Seq,
-        );
-    }
+    // X = L⁻¹·M_ie, then S = M_ee − Xᵀ·X on the lower triangle, in column chunks.
+    let l = mii.rb();
+    mie.rb_mut()
+        .par_col_chunks_mut(CHUNK)
+        .for_each(|chunk| solve_lower_triangular_in_place(l, chunk, Par::Seq));
+    let x = mie.rb();
+    mee.rb_mut()
+        .par_col_chunks_mut(CHUNK)
+        .enumerate()
+        .for_each(|(c, chunk)| {
+            let c0 = c * CHUNK;
+            let w = chunk.ncols();
+            matmul(
+                chunk.subrows_mut(c0, ne - c0),
+                Accum::Add,
+                x.subcols(c0, ne - c0).transpose(),
+                x.subcols(c0, w),
+                -1.0,
+                Par::Seq,
+            );
+        });
+    // Symmetric copy of the lower triangle.
+    let s = Mat::<f64>::from_fn(
+        ne,
+        ne,
+        |a, b| if a >= b { mee[(a, b)] } else { mee[(b, a)] },
+    );
     Ok(Block {
         nodes: kept_nodes,
         s,
