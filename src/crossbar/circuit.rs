@@ -43,16 +43,29 @@
 //! # Solving
 //!
 //! The unknown node voltages `x` satisfy `K·x = B·V`, where `K` is the symmetric positive
-//! definite nodal conductance matrix (every free node reaches a fixed potential) and `B` couples
-//! the sources in. It is factorised once per programmed array with a sparse Cholesky
-//! factorisation (faer, supernodal, fill-reducing ordering). The column currents are a linear
-//! functional of node voltages and sources, `I = P·x + P_s·V`, so the transfer matrix
-//! `T = P·K⁻¹·B + P_s` (`cols × rows`) gives every later read as an ordinary MVM `I = T·V`.
-//! The right-hand sides are solved in fixed chunks of sources, in parallel over chunks; each
-//! chunk's arithmetic does not depend on the thread count, so `T` is bit-identical for any
+//! definite nodal conductance matrix (every kept free node reaches a fixed potential) and `B`
+//! couples the sources in. The column currents are a linear functional of node voltages and
+//! sources, `I = P·x + P_s·V`, so the transfer matrix `T = P·K⁻¹·B + P_s` (`cols × rows`)
+//! turns every later read into an ordinary MVM `I = T·V` ([`CrossbarCircuit::read`]).
+//!
+//! `T` is computed once per programmed array, by one of two exact methods:
+//!
+//! * **Port reduction** (resistive row and column wires and sense terminals, the usual case):
+//!   `I_j = v_sense,j / r_sense`, so only the *ports* (nodes where sources inject current, and
+//!   the sense nodes) matter. Every other node is eliminated by a nested dissection that follows
+//!   the array's geometry, with dense Cholesky factorisations and Schur updates (see
+//!   `circuit_schur.rs`): `O((rows + cols)³)` work, about a second for 512 × 512 on two cores.
+//! * **Sparse solves** (otherwise, e.g. ideal wires that merge whole lines): the nodal matrix is
+//!   factorised with faer's sparse supernodal Cholesky (AMD ordering) and solved for fixed
+//!   chunks of unit sources in parallel, with `P` from Kirchhoff's current law at the devices,
+//!   `I_j = Σ_i g_ij·(v_row(i,j) − v_col(i,j))`.
+//!
+//! [`CrossbarCircuit::solve_direct`] solves the full nodal system for one input with the sparse
+//! Cholesky factorisation (made on first use) and the device-current functional: an independent
+//! path against which the transfer matrix is tested. Both methods run their parallel parts in
+//! chunks whose arithmetic does not depend on the thread count, so `T` is bit-identical for any
 //! number of threads.
 
-use faer::dyn_stack::{MemBuffer, MemStack};
 use std::sync::OnceLock;
 
 use faer::linalg::cholesky::llt::factor::{
