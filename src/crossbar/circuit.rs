@@ -68,6 +68,8 @@
 
 use std::sync::OnceLock;
 
+use faer::dyn_stack::{MemBuffer, MemStack};
+
 use faer::linalg::cholesky::llt::factor::{
     LltRegularization, cholesky_in_place, cholesky_in_place_scratch,
 };
@@ -353,10 +355,10 @@ impl CrossbarCircuit {
         };
         let cond = |r: f64| if r == 0.0 { f64::INFINITY } else { 1.0 / r };
         let mut elements: Vec<(usize, usize, f64)> = Vec::with_capacity(4 * cells + rows + cols);
-        for i in 0..rows {
+        for (i, &sel) in selected.iter().enumerate() {
             let driven = match params.access {
                 Access::OneT1R { .. } => Some(source(i)),
-                Access::Passive { unselected } => match (selected[i], unselected) {
+                Access::Passive { unselected } => match (sel, unselected) {
                     (true, _) => Some(source(i)),
                     (false, Unselected::Grounded) => Some(ground),
                     (false, Unselected::Floating) => None,
@@ -438,13 +440,13 @@ impl CrossbarCircuit {
                 continue;
             }
             match (class[a], class[bb]) {
+                // Both ends in one class: the element carries no current.
+                (Class::Free(p), Class::Free(q)) if p == q => {}
                 (Class::Free(p), Class::Free(q)) => {
-                    if p != q {
-                        triplets.push(Triplet::new(p, p, c));
-                        triplets.push(Triplet::new(q, q, c));
-                        let (hi, lo) = if p > q { (p, q) } else { (q, p) };
-                        triplets.push(Triplet::new(hi, lo, -c));
-                    }
+                    triplets.push(Triplet::new(p, p, c));
+                    triplets.push(Triplet::new(q, q, c));
+                    let (hi, lo) = if p > q { (p, q) } else { (q, p) };
+                    triplets.push(Triplet::new(hi, lo, -c));
                 }
                 (Class::Free(p), fixed) | (fixed, Class::Free(p)) => {
                     triplets.push(Triplet::new(p, p, c));
