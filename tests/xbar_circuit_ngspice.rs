@@ -73,7 +73,11 @@ fn check(case: &Case, seed: u64) {
         .iter()
         .zip(&theirs)
         .fold(0.0f64, |m, (a, b)| m.max((a - b).abs() / scale));
-    assert!(dev > 1e-7, "{}: no IR drop to check ({dev:e})", case.name);
+    assert!(
+        dev > 1e-4,
+        "{}: IR drop too small to test ({dev:e})",
+        case.name
+    );
 }
 
 #[test]
