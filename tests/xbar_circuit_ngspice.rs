@@ -16,6 +16,8 @@ struct Case {
     selected: f64,
     r_driver: Option<f64>,
     r_sense: Option<f64>,
+    /// Ideal (zero-resistance) column wires: the solver's sparse path.
+    ideal_columns: bool,
 }
 
 fn check(case: &Case, seed: u64) {
@@ -26,7 +28,11 @@ fn check(case: &Case, seed: u64) {
     let r_wire = 10f64.powf(rng.random_range(-1.0..1.0));
     let params = CircuitParams {
         r_row: r_wire,
-        r_col: r_wire * rng.random_range(0.5..2.0),
+        r_col: if case.ideal_columns {
+            0.0
+        } else {
+            r_wire * rng.random_range(0.5..2.0)
+        },
         r_driver: case
             .r_driver
             .unwrap_or_else(|| rng.random_range(1.0..100.0)),
@@ -91,6 +97,7 @@ fn one_t1r_16x16_matches_ngspice() {
                 selected: 1.0,
                 r_driver: None,
                 r_sense: None,
+                ideal_columns: false,
             },
             seed,
         );
@@ -107,6 +114,7 @@ fn one_t1r_with_transistors_and_unselected_rows_16x16_matches_ngspice() {
             selected: 0.6,
             r_driver: Some(0.0),
             r_sense: None,
+            ideal_columns: false,
         },
         7,
     );
@@ -127,6 +135,7 @@ fn passive_16x16_matches_ngspice() {
                 selected,
                 r_driver: None,
                 r_sense: None,
+                ideal_columns: false,
             },
             seed,
         );
@@ -135,7 +144,8 @@ fn passive_16x16_matches_ngspice() {
 
 #[test]
 fn ideal_sense_terminal_16x16_matches_ngspice() {
-    // r_sense = 0: the sense node is grounded and the solver takes its sparse path.
+    // r_sense = 0: the bottom column node is grounded; currents are read from the elements
+    // flowing into it.
     check(
         &Case {
             name: "sense0_16",
@@ -146,6 +156,7 @@ fn ideal_sense_terminal_16x16_matches_ngspice() {
             selected: 0.7,
             r_driver: None,
             r_sense: Some(0.0),
+            ideal_columns: false,
         },
         11,
     );
@@ -161,6 +172,7 @@ fn one_t1r_64x64_matches_ngspice() {
             selected: 0.9,
             r_driver: None,
             r_sense: None,
+            ideal_columns: false,
         },
         21,
     );
@@ -175,6 +187,7 @@ fn passive_64(seed: u64, unselected: Unselected, selected: f64) {
             selected,
             r_driver: None,
             r_sense: None,
+            ideal_columns: false,
         },
         seed,
     );
@@ -188,4 +201,31 @@ fn passive_64x64_matches_ngspice() {
 #[test]
 fn passive_64x64_with_floating_rows_matches_ngspice() {
     passive_64(32, Unselected::Floating, 0.75);
+}
+
+#[test]
+fn ideal_column_wires_16x16_match_ngspice() {
+    // Zero-resistance column wires merge each column into one node (sparse solver path).
+    for (seed, access) in [
+        (41, Access::OneT1R { r_on: 100.0 }),
+        (
+            42,
+            Access::Passive {
+                unselected: Unselected::Floating,
+            },
+        ),
+    ] {
+        check(
+            &Case {
+                name: "ideal_columns_16",
+                n: 16,
+                access,
+                selected: 0.7,
+                r_driver: None,
+                r_sense: None,
+                ideal_columns: true,
+            },
+            seed,
+        );
+    }
 }

@@ -136,10 +136,10 @@ fn transfer_matrix_is_identical_for_any_thread_count() {
     let one = run(1);
     assert_eq!(one, run(2));
     assert_eq!(one, run(3));
-    // Also on the sparse path (ideal sense terminal), solved in chunks of sources.
+    // Also on the sparse path (ideal column wires), solved in chunks of sources.
     let g = random_array(4, 40, 24);
     let params0 = CircuitParams {
-        r_sense: 0.0,
+        r_col: 0.0,
         ..params
     };
     let run0 = |threads: usize| {

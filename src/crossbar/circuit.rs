@@ -50,9 +50,10 @@
 //!
 //! `T` is computed once per programmed array, by one of two exact methods:
 //!
-//! * **Port reduction** (resistive row and column wires and sense terminals, the usual case):
-//!   `I_j = v_sense,j / r_sense`, so only the *ports* (nodes where sources inject current, and
-//!   the sense nodes) matter. Every other node is eliminated by a nested dissection that follows
+//! * **Port reduction** (resistive row and column wires, the usual case):
+//!   `I_j = v_sense,j / r_sense` (with an ideal sense terminal: the currents of the last column
+//!   segment and the last device into the grounded bottom node), so only the *ports* (nodes
+//!   where sources inject current, and the nodes the column currents are read from) matter. Every other node is eliminated by a nested dissection that follows
 //!   the array's geometry, with dense Cholesky factorisations and Schur updates (see
 //!   `circuit_schur.rs`): `O((rows + cols)³)` work, about a second for 512 × 512 on two cores.
 //! * **Sparse solves** (otherwise, e.g. ideal wires that merge whole lines): the nodal matrix is
@@ -494,9 +495,9 @@ impl CrossbarCircuit {
             p_src,
             transfer: Array2::zeros((0, 0)),
         };
-        // With resistive wires and sense terminals, reduce the network onto its ports; else
-        // (ideal wires merge whole lines) solve one right-hand side per source.
-        let schur = n > 0 && params.r_row > 0.0 && params.r_col > 0.0 && params.r_sense > 0.0;
+        // With resistive wires, reduce the network onto its ports; else (ideal wires merge
+        // whole lines) solve one right-hand side per source.
+        let schur = n > 0 && params.r_row > 0.0 && params.r_col > 0.0;
         circuit.transfer = if schur {
             let mut diag = vec![0.0; n];
             let mut adj: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n];
@@ -526,14 +527,33 @@ impl CrossbarCircuit {
                     port[q] = true;
                 }
             }
-            let mut sense = Vec::with_capacity(cols);
+            // Column current as a functional of port voltages (and sources): the current
+            // through the sense resistance, or, with an ideal sense terminal (the bottom
+            // column node is ground), the currents of the two elements flowing into it.
+            let mut sense: Vec<Vec<(usize, f64)>> = vec![Vec::new(); cols];
+            let mut sense_src = Array2::<f64>::zeros((cols, rows));
             for j in 0..cols {
-                match class[col_node(rows - 1, j)] {
-                    Class::Free(q) => {
-                        port[q] = true;
-                        sense.push(q);
+                let bottom = col_node(rows - 1, j);
+                let terms = match class[bottom] {
+                    Class::Free(q) => vec![(Class::Free(q), 1.0 / params.r_sense)],
+                    Class::Zero => {
+                        let mut t = vec![(class[row_node(rows - 1, j)], device(rows - 1, j))];
+                        if rows > 1 {
+                            t.push((class[col_node(rows - 2, j)], 1.0 / params.r_col));
+                        }
+                        t
                     }
-                    _ => return Err(CircuitError::Solver("sense node is not free".into())),
+                    Class::Source(_) => return Err(CircuitError::Short),
+                };
+                for (cl, c) in terms {
+                    match cl {
+                        Class::Free(q) => {
+                            port[q] = true;
+                            sense[j].push((q, c));
+                        }
+                        Class::Source(src) => sense_src[[j, src]] += c,
+                        Class::Zero => {}
+                    }
                 }
             }
             let graph = circuit_schur::Graph {
@@ -543,7 +563,7 @@ impl CrossbarCircuit {
                 port: &port,
             };
             let (ports, schur) = circuit_schur::port_schur(&graph, rows, cols, &nodes_by_site)?;
-            circuit.transfer_from_ports(&ports, schur, &sense, params.r_sense)?
+            circuit.transfer_from_ports(&ports, schur, &sense, &sense_src)?
         } else {
             if let Some(k) = &circuit.kmat {
                 let f = factorize(k)?;
@@ -554,13 +574,14 @@ impl CrossbarCircuit {
         Ok(circuit)
     }
 
-    /// `T = P·S⁻¹·B` on the ports, with `P` reading the sense nodes: `I_j = v_j / r_sense`.
+    /// `T = P·S⁻¹·B + P_s` on the ports, with `P`, `P_s` the column-current functional
+    /// `sense` (port node, coefficient) and `sense_src` (`cols × rows`).
     fn transfer_from_ports(
         &self,
         ports: &[usize],
         mut s: Mat<f64>,
-        sense: &[usize],
-        r_sense: f64,
+        sense: &[Vec<(usize, f64)>],
+        sense_src: &Array2<f64>,
     ) -> Result<Array2<f64>, CircuitError> {
         let m = ports.len();
         let mut pos = vec![usize::MAX; self.n];
@@ -588,10 +609,12 @@ impl CrossbarCircuit {
         .map_err(|e| CircuitError::Solver(format!("port matrix not positive definite: {e:?}")))?;
         solve_lower_triangular_in_place(s.as_ref(), rhs.as_mut(), Par::Seq);
         solve_upper_triangular_in_place(s.as_ref().transpose(), rhs.as_mut(), Par::Seq);
-        let mut t = Array2::<f64>::zeros((self.cols, self.rows));
-        for (j, &q) in sense.iter().enumerate() {
+        let mut t = sense_src.clone();
+        for (j, terms) in sense.iter().enumerate() {
             for src in 0..self.rows {
-                t[[j, src]] = rhs[(pos[q], src)] / r_sense;
+                for &(q, c) in terms {
+                    t[[j, src]] += c * rhs[(pos[q], src)];
+                }
             }
         }
         Ok(t)
