@@ -883,6 +883,33 @@ mod tests {
     }
 
     #[test]
+    fn parameters_parse_from_ron_with_defaults_and_reject_unknown_fields() {
+        let path = std::path::Path::new("<test>");
+        let p: CircuitParams = crate::config::parse_ron(
+            "(r_row: 1.5, r_sense: 10.0, access: Passive(unselected: Floating))",
+            path,
+        )
+        .unwrap();
+        assert_eq!(
+            p,
+            CircuitParams {
+                r_row: 1.5,
+                r_col: 0.0,
+                r_driver: 0.0,
+                r_sense: 10.0,
+                access: Access::Passive {
+                    unselected: Unselected::Floating
+                },
+            }
+        );
+        let p: CircuitParams =
+            crate::config::parse_ron("(access: OneT1R(r_on: 2e3))", path).unwrap();
+        assert_eq!(p.access, Access::OneT1R { r_on: 2e3 });
+        let err = crate::config::parse_ron::<CircuitParams>("(r_wire: 1.0)", path).unwrap_err();
+        assert!(err.to_string().contains("r_wire"), "{err}");
+    }
+
+    #[test]
     fn bad_parameters_are_rejected() {
         let g = array![[1e-5]];
         let p = CircuitParams::wires(-1.0, 0.0, 0.0, Access::default());

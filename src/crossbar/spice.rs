@@ -167,8 +167,11 @@ pub fn write_netlist(
     };
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".partial");
-    std::fs::write(&tmp, text).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
+    let result = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(io)
 }
 
 /// Parse an ngspice ASCII raw file of an operating point: `(vector name, value)` in file order.
