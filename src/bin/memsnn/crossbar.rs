@@ -58,12 +58,8 @@ fn read_floats(path: &Path) -> anyhow::Result<ArrayD<f64>> {
         }
         Err(e64) => match ndarray_npy::read_npy::<_, ArrayD<f32>>(path) {
             Ok(a) => Ok(a.mapv(f64::from)),
-            Err(_) => Err(anyhow::anyhow!(e64)).with_context(|| {
-                format!(
-                    "{}: not a float64/float32 .npy array in C order",
-                    path.display()
-                )
-            }),
+            Err(_) => Err(anyhow::anyhow!(e64))
+                .with_context(|| format!("{}: not a float64/float32 .npy array", path.display())),
         },
     }
 }
