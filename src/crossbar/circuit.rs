@@ -237,7 +237,21 @@ enum Class {
     Zero,
 }
 
-/// A programmed array with wire resistance: its factorised nodal matrix and transfer matrix.
+/// A programmed array with wire resistance: its nodal system and transfer matrix.
+///
+/// ```
+/// use memsnn::crossbar::{Access, CircuitParams, CrossbarCircuit};
+/// use ndarray::array;
+///
+/// // Two rows, one column: 1 Ω wire segment between the cells, 10 Ω sense resistance.
+/// let g = array![[1e-4], [5e-5]];
+/// let params = CircuitParams::wires(1.0, 0.0, 10.0, Access::OneT1R { r_on: 0.0 });
+/// let circuit = CrossbarCircuit::new(g.view(), &params)?;
+/// let mut i = [0.0];
+/// circuit.read(&[0.2, 0.2], &mut i)?;
+/// assert!(i[0] < 0.2 * 1.5e-4 && i[0] > 0.99 * 0.2 * 1.5e-4); // a little IR drop
+/// # Ok::<(), memsnn::crossbar::CircuitError>(())
+/// ```
 #[derive(Debug)]
 pub struct CrossbarCircuit {
     rows: usize,
