@@ -20,6 +20,9 @@ pub enum Error {
     /// Loading or validating a network failed.
     #[error(transparent)]
     Network(#[from] NetworkError),
+    /// A crossbar circuit cannot be built, solved or exported.
+    #[error(transparent)]
+    Circuit(#[from] crate::crossbar::CircuitError),
     /// Writing a plot failed.
     #[error(transparent)]
     Plot(#[from] crate::plot::PlotError),

@@ -9,7 +9,7 @@
 //! | module | owns |
 //! |---|---|
 //! | [`device`] | memristor physics: state ODEs, I–V simulation, device cards |
-//! | [`crossbar`] | one memristor array: mapping, programming, drift, read path |
+//! | [`crossbar`] | one memristor array: mapping, programming, drift, read path, exact IR drop, SPICE export |
 //! | [`network`] | the network graph and its loaders (NIR, RON netlists) |
 //! | [`config`] | reading RON files with errors that name the file, field and reason |
 //! | [`rng`] | deterministic per-stream random number generators |

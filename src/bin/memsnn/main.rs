@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
+mod crossbar;
 mod device;
 mod import;
 mod iv;
@@ -22,6 +23,8 @@ enum Command {
     Iv(iv::IvArgs),
     /// Device-card utilities (`device stats CARD …`).
     Device(device::DeviceArgs),
+    /// Column currents of one crossbar array with wire resistance (exact nodal analysis).
+    Crossbar(crossbar::CrossbarArgs),
 }
 
 /// Errors print as `error: <cause chain>` and exit with status 1.
@@ -40,5 +43,6 @@ fn run() -> anyhow::Result<()> {
         Command::Import(args) => import::run(&args),
         Command::Iv(args) => iv::run(args),
         Command::Device(args) => device::run(args),
+        Command::Crossbar(args) => crossbar::run(args),
     }
 }
