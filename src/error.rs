@@ -13,6 +13,12 @@ pub enum Error {
     /// A device model or device card is invalid.
     #[error(transparent)]
     Device(#[from] DeviceError),
+    /// A data set could not be read.
+    #[error(transparent)]
+    Encode(#[from] crate::encode::EncodeError),
+    /// A network cannot be simulated.
+    #[error(transparent)]
+    Sim(#[from] crate::sim::SimError),
     /// Writing a plot failed.
     #[error(transparent)]
     Plot(#[from] crate::plot::PlotError),
