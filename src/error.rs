@@ -3,6 +3,7 @@
 
 use crate::config::ConfigError;
 use crate::device::DeviceError;
+use crate::network::NetworkError;
 
 /// Any error memsnn's library can return.
 #[derive(Debug, thiserror::Error)]
@@ -19,6 +20,9 @@ pub enum Error {
     /// A network cannot be simulated.
     #[error(transparent)]
     Sim(#[from] crate::sim::SimError),
+    /// Loading or validating a network failed.
+    #[error(transparent)]
+    Network(#[from] NetworkError),
     /// Writing a plot failed.
     #[error(transparent)]
     Plot(#[from] crate::plot::PlotError),

@@ -1,0 +1,761 @@
+//! Network validation: structure checks, topological order, shape inference, parameter checks,
+//! and the time-step plausibility check.
+//!
+//! Loaders build a [`Graph`] whose shapes are not yet known (only the `Input` node's
+//! `output_shape` holds the declared input shape, and the `Output` node's `output_shape` the
+//! declared output shape, or nothing) and hand it to [`Graph::validate`], which returns the
+//! checked graph or a [`NetworkError`] naming the file, the node(s) and the reason.
+
+use std::path::Path;
+
+use ndarray::Array1;
+
+use super::error::NetworkError;
+use super::graph::{Graph, Node, NodeKind, Shape, numel};
+
+impl Graph {
+    /// Check a freshly loaded graph and fill in every node's `input_shape` and `output_shape`.
+    ///
+    /// `source` is the file the graph came from (used in error messages only).
+    ///
+    /// Before validation, the `Input` node's `output_shape` must hold the declared per-sample
+    /// input shape and the `Output` node's `output_shape` the declared output shape (or be
+    /// empty when unknown); all other shapes are ignored. A leading batch dimension of size 1
+    /// on the declared input (`[1, n]` or `[1, c, h, w]`) is dropped; a declared output shape
+    /// is accepted when it equals the inferred one up to leading dimensions of size 1.
+    ///
+    /// Checks: unique node names; edges within range; exactly one `Input` (no incoming edge)
+    /// and one `Output` (at least one incoming edge, none outgoing); every node reachable from
+    /// the input; shapes across every edge (nodes with several inputs sum them, so these must
+    /// have equal shapes); weight ranks and sizes; per-neuron parameter lengths (length-1
+    /// arrays are broadcast to the population); finite parameter values and positive time
+    /// constants.
+    ///
+    /// The returned graph has its nodes in topological order of its forward edges, starting
+    /// with the `Input` node: an edge `(u, v)` with `u >= v` closes a cycle (a recurrent
+    /// connection), see [`Graph::is_recurrent_edge`]. Edges keep their order, re-indexed.
+    pub fn validate(self, source: &Path) -> Result<Graph, NetworkError> {
+        let mut v = Validator {
+            path: source,
+            graph: self,
+        };
+        v.check_structure()?;
+        let order = v.topological_order()?;
+        v.reorder(&order);
+        v.infer_shapes()?;
+        Ok(v.graph)
+    }
+
+    /// True when edge `e` (an index into [`Graph::edges`]) closes a cycle: in a validated
+    /// graph (nodes in topological order) that is an edge `(u, v)` with `u >= v`. Engines
+    /// feed such an edge with the value its source produced in the previous timestep.
+    pub fn is_recurrent_edge(&self, e: usize) -> bool {
+        let (u, v) = self.edges[e];
+        u >= v
+    }
+
+    /// Indices (into [`Graph::edges`]) of the edges that close a cycle, see
+    /// [`Graph::is_recurrent_edge`].
+    pub fn recurrent_edges(&self) -> Vec<usize> {
+        (0..self.edges.len())
+            .filter(|&e| self.is_recurrent_edge(e))
+            .collect()
+    }
+
+    /// Check that forward-Euler time stepping with step `dt` (s) is stable for every neuron
+    /// population of the graph.
+    ///
+    /// The membrane (or synaptic) decay factor of a forward-Euler step is `1 − dt/τ`: a time
+    /// constant τ shorter than `dt` makes it negative, and below `dt/2` its magnitude exceeds one
+    /// and the state diverges. So τ < dt is an error ([`NetworkError::TimeStep`], naming the node,
+    /// the parameter and the largest stable `dt`). A coarse step (dt > τ/2, decay factor below
+    /// 0.5 where `exp(−dt/τ)` would differ notably) is returned as a warning that names the node
+    /// and the fix. A `dt` that is not positive and finite is an error too.
+    pub fn check_time_step(&self, dt: f32) -> Result<Vec<String>, NetworkError> {
+        if !(dt.is_finite() && dt > 0.0) {
+            return Err(NetworkError::BadTimeStep { dt });
+        }
+        let mut warnings = Vec::new();
+        for node in &self.nodes {
+            let taus: Vec<(&str, &Array1<f32>)> = match &node.kind {
+                NodeKind::Lif { tau, .. } | NodeKind::Li { tau, .. } => vec![("tau", tau)],
+                NodeKind::CubaLif {
+                    tau_syn, tau_mem, ..
+                } => vec![("tau_mem", tau_mem), ("tau_syn", tau_syn)],
+                _ => continue,
+            };
+            for (param, values) in taus {
+                let Some(tau) = values.iter().copied().reduce(f32::min) else {
+                    continue;
+                };
+                if tau < dt {
+                    return Err(NetworkError::TimeStep {
+                        node: node.name.clone(),
+                        param: param.to_string(),
+                        tau,
+                        dt,
+                    });
+                }
+                if dt > 0.5 * tau {
+                    warnings.push(format!(
+                        "node `{}`: {param} = {tau:e} s is less than twice the time step dt = {dt:e} s: \
+                         the forward-Euler decay factor 1 - dt/tau = {:.3} is a coarse approximation of \
+                         exp(-dt/tau) = {:.3}; consider a smaller --dt (e.g. {:e})",
+                        node.name,
+                        1.0 - dt / tau,
+                        (-dt / tau).exp(),
+                        tau / 10.0
+                    ));
+                }
+            }
+        }
+        Ok(warnings)
+    }
+}
+
+struct Validator<'a> {
+    path: &'a Path,
+    graph: Graph,
+}
+
+fn fmt_shape(s: &[usize]) -> String {
+    format!("{s:?}")
+}
+
+/// Drop leading dimensions of size 1 (keeping at least one dimension).
+fn squeeze_leading(s: &[usize]) -> &[usize] {
+    let mut s = s;
+    while s.len() > 1 && s[0] == 1 {
+        s = &s[1..];
+    }
+    s
+}
+
+impl Validator<'_> {
+    fn bad_graph(&self, reason: impl Into<String>) -> NetworkError {
+        NetworkError::BadGraph {
+            path: self.path.to_path_buf(),
+            reason: reason.into(),
+        }
+    }
+
+    fn bad_param(&self, node: usize, param: &str, reason: impl Into<String>) -> NetworkError {
+        NetworkError::BadParameter {
+            path: self.path.to_path_buf(),
+            node: self.graph.nodes[node].name.clone(),
+            param: param.to_string(),
+            reason: reason.into(),
+        }
+    }
+
+    fn mismatch(
+        &self,
+        from: usize,
+        to: usize,
+        from_shape: &[usize],
+        expected: String,
+    ) -> NetworkError {
+        NetworkError::ShapeMismatch {
+            path: self.path.to_path_buf(),
+            from: self.graph.nodes[from].name.clone(),
+            to: self.graph.nodes[to].name.clone(),
+            from_shape: from_shape.to_vec(),
+            expected,
+        }
+    }
+
+    fn check_structure(&self) -> Result<(), NetworkError> {
+        let g = &self.graph;
+        let n = g.nodes.len();
+        let mut names: Vec<&str> = g.nodes.iter().map(|n| n.name.as_str()).collect();
+        names.sort_unstable();
+        if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
+            return Err(self.bad_graph(format!("two nodes are named `{}`", w[0])));
+        }
+        for &(u, v) in &g.edges {
+            if u >= n || v >= n {
+                return Err(self.bad_graph(format!(
+                    "edge ({u}, {v}) refers to a node index beyond the {n} nodes"
+                )));
+            }
+        }
+        let inputs: Vec<usize> = (0..n)
+            .filter(|&i| matches!(g.nodes[i].kind, NodeKind::Input))
+            .collect();
+        let outputs: Vec<usize> = (0..n)
+            .filter(|&i| matches!(g.nodes[i].kind, NodeKind::Output))
+            .collect();
+        let names_of = |ix: &[usize]| {
+            ix.iter()
+                .map(|&i| format!("`{}`", g.nodes[i].name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if inputs.len() != 1 {
+            return Err(self.bad_graph(format!(
+                "a network needs exactly one Input node, found {} ({})",
+                inputs.len(),
+                names_of(&inputs)
+            )));
+        }
+        if outputs.len() != 1 {
+            return Err(self.bad_graph(format!(
+                "a network needs exactly one Output node, found {} ({})",
+                outputs.len(),
+                names_of(&outputs)
+            )));
+        }
+        let (input, output) = (inputs[0], outputs[0]);
+        if let Some(p) = g.predecessors(input).next() {
+            return Err(self.bad_graph(format!(
+                "the Input node `{}` has an incoming edge from `{}`",
+                g.nodes[input].name, g.nodes[p].name
+            )));
+        }
+        if let Some(s) = g.successors(output).next() {
+            return Err(self.bad_graph(format!(
+                "the Output node `{}` has an outgoing edge to `{}`",
+                g.nodes[output].name, g.nodes[s].name
+            )));
+        }
+        if g.predecessors(output).next().is_none() {
+            return Err(self.bad_graph(format!(
+                "the Output node `{}` has no incoming edge",
+                g.nodes[output].name
+            )));
+        }
+        Ok(())
+    }
+
+    /// Depth-first search from the input (successors in edge order); back edges close cycles.
+    /// Returns the nodes in reverse post-order, which is a topological order of the forward edges.
+    fn topological_order(&self) -> Result<Vec<usize>, NetworkError> {
+        let g = &self.graph;
+        let n = g.nodes.len();
+        let mut succ: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for &(u, v) in &g.edges {
+            succ[u].push(v);
+        }
+        let input = g.input().expect("checked");
+        let mut visited = vec![false; n];
+        let mut post = Vec::with_capacity(n);
+        // Iterative DFS: (node, index of the next successor to visit).
+        let mut stack = vec![(input, 0usize)];
+        visited[input] = true;
+        while let Some(top) = stack.last_mut() {
+            let (u, k) = *top;
+            if k < succ[u].len() {
+                top.1 += 1;
+                let v = succ[u][k];
+                if !visited[v] {
+                    visited[v] = true;
+                    stack.push((v, 0));
+                }
+            } else {
+                post.push(u);
+                stack.pop();
+            }
+        }
+        if let Some(i) = (0..n).find(|&i| !visited[i]) {
+            return Err(self.bad_graph(format!(
+                "node `{}` ({}) is not reachable from the Input node `{}`",
+                g.nodes[i].name,
+                g.nodes[i].kind.type_name(),
+                g.nodes[input].name
+            )));
+        }
+        post.reverse();
+        // The Output node has no successors: placing it last keeps the order topological.
+        let output = g.output().expect("checked");
+        post.retain(|&i| i != output);
+        post.push(output);
+        Ok(post)
+    }
+
+    fn reorder(&mut self, order: &[usize]) {
+        let mut new_index = vec![0; order.len()];
+        for (new, &old) in order.iter().enumerate() {
+            new_index[old] = new;
+        }
+        let mut old_nodes: Vec<Option<Node>> = std::mem::take(&mut self.graph.nodes)
+            .into_iter()
+            .map(Some)
+            .collect();
+        self.graph.nodes = order
+            .iter()
+            .map(|&old| old_nodes[old].take().expect("permutation"))
+            .collect();
+        for e in &mut self.graph.edges {
+            *e = (new_index[e.0], new_index[e.1]);
+        }
+    }
+
+    fn infer_shapes(&mut self) -> Result<(), NetworkError> {
+        let n = self.graph.nodes.len();
+        for i in 0..n {
+            self.check_finite(i)?;
+            let input_shape = if matches!(self.graph.nodes[i].kind, NodeKind::Input) {
+                let mut s = self.graph.nodes[i].output_shape.clone();
+                if (s.len() == 2 || s.len() == 4) && s[0] == 1 {
+                    s.remove(0);
+                }
+                if s.is_empty() || s.contains(&0) {
+                    return Err(self.bad_param(
+                        i,
+                        "shape",
+                        format!(
+                            "the input shape {} must have at least one dimension and no zero dimension",
+                            fmt_shape(&s)
+                        ),
+                    ));
+                }
+                s
+            } else {
+                // Forward predecessors only: recurrent inputs are checked afterwards.
+                let preds: Vec<usize> = self.graph.predecessors(i).filter(|&p| p < i).collect();
+                let first = preds[0]; // exists: DFS reached i through a forward edge
+                let s = self.graph.nodes[first].output_shape.clone();
+                for &p in &preds[1..] {
+                    let ps = &self.graph.nodes[p].output_shape;
+                    if *ps != s {
+                        return Err(self.mismatch(
+                            p,
+                            i,
+                            ps,
+                            format!(
+                                "also receives {} from `{}` (inputs of a node are summed and must have equal shapes)",
+                                fmt_shape(&s),
+                                self.graph.nodes[first].name
+                            ),
+                        ));
+                    }
+                }
+                s
+            };
+            let output_shape = self.node_output(i, &input_shape)?;
+            let node = &mut self.graph.nodes[i];
+            node.input_shape = input_shape;
+            node.output_shape = output_shape;
+        }
+        // Recurrent edges: the source's output must fit the target's (already inferred) input.
+        for e in self.graph.recurrent_edges() {
+            let (u, v) = self.graph.edges[e];
+            let (us, vs) = (
+                &self.graph.nodes[u].output_shape,
+                &self.graph.nodes[v].input_shape,
+            );
+            if us != vs {
+                return Err(self.mismatch(
+                    u,
+                    v,
+                    us,
+                    format!(
+                        "({}, recurrent edge) receives {} from its other inputs",
+                        self.graph.nodes[v].kind.type_name(),
+                        fmt_shape(vs)
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The first forward predecessor of `i` (for naming the edge in a mismatch).
+    fn pred(&self, i: usize) -> usize {
+        self.graph
+            .predecessors(i)
+            .find(|&p| p < i)
+            .expect("non-input nodes have a forward predecessor")
+    }
+
+    fn node_output(&mut self, i: usize, input: &[usize]) -> Result<Shape, NetworkError> {
+        let type_name = self.graph.nodes[i].kind.type_name();
+        let expects = |what: String| -> String { format!("({type_name}) expects {what}") };
+        match &self.graph.nodes[i].kind {
+            NodeKind::Input => Ok(input.to_vec()),
+            NodeKind::Output => {
+                let declared = &self.graph.nodes[i].output_shape;
+                if !declared.is_empty() && squeeze_leading(declared) != squeeze_leading(input) {
+                    return Err(self.mismatch(
+                        self.pred(i),
+                        i,
+                        input,
+                        expects(format!("{} (its declared shape)", fmt_shape(declared))),
+                    ));
+                }
+                Ok(input.to_vec())
+            }
+            NodeKind::Affine { weight, .. } | NodeKind::Linear { weight } => {
+                let (out, inn) = weight.dim();
+                if squeeze_leading(input) != [inn] {
+                    return Err(self.mismatch(
+                        self.pred(i),
+                        i,
+                        input,
+                        expects(format!(
+                            "[{inn}] (its weight is [{out}, {inn}]{})",
+                            if input.len() > 1 {
+                                "; add a Flatten"
+                            } else {
+                                ""
+                            }
+                        )),
+                    ));
+                }
+                if out == 0 || inn == 0 {
+                    return Err(self.bad_param(i, "weight", "the weight matrix is empty"));
+                }
+                if let NodeKind::Affine { bias, .. } = &mut self.graph.nodes[i].kind {
+                    broadcast(bias, out).map_err(|len| NetworkError::BadParameter {
+                        path: self.path.to_path_buf(),
+                        node: self.graph.nodes[i].name.clone(),
+                        param: "bias".into(),
+                        reason: format!("has {len} values but the layer has {out} outputs"),
+                    })?;
+                }
+                Ok(vec![out])
+            }
+            NodeKind::Conv2d {
+                weight,
+                stride,
+                padding,
+                dilation,
+                groups,
+                ..
+            } => {
+                let (oc, icg, kh, kw) = weight.dim();
+                let (stride, padding, dilation, groups) = (*stride, *padding, *dilation, *groups);
+                let inp = if input.len() == 4 && input[0] == 1 {
+                    &input[1..]
+                } else {
+                    input
+                };
+                if inp.len() != 3 {
+                    return Err(self.mismatch(
+                        self.pred(i),
+                        i,
+                        input,
+                        expects(format!(
+                            "a [channels, height, width] input with {} channels",
+                            icg * groups
+                        )),
+                    ));
+                }
+                if groups == 0 || oc == 0 || kh == 0 || kw == 0 || icg == 0 {
+                    return Err(self.bad_param(
+                        i,
+                        "weight",
+                        format!("weight shape [{oc}, {icg}, {kh}, {kw}] with groups = {groups} has a zero dimension"),
+                    ));
+                }
+                if oc % groups != 0 {
+                    return Err(self.bad_param(
+                        i,
+                        "groups",
+                        format!("{oc} output channels are not divisible by groups = {groups}"),
+                    ));
+                }
+                if stride.contains(&0) || dilation.contains(&0) {
+                    return Err(self.bad_param(
+                        i,
+                        "stride",
+                        "stride and dilation must be at least 1",
+                    ));
+                }
+                if inp[0] != icg * groups {
+                    return Err(self.mismatch(
+                        self.pred(i),
+                        i,
+                        input,
+                        expects(format!(
+                            "{} input channels (weight [{oc}, {icg}, {kh}, {kw}], groups = {groups})",
+                            icg * groups
+                        )),
+                    ));
+                }
+                let mut out = vec![oc, 0, 0];
+                for (a, k) in [(0usize, kh), (1, kw)] {
+                    let size = inp[1 + a] + 2 * padding[a];
+                    let span = dilation[a] * (k - 1) + 1;
+                    if size < span {
+                        return Err(self.mismatch(
+                            self.pred(i),
+                            i,
+                            input,
+                            expects(format!(
+                                "a spatial size of at least {} along axis {a} (kernel {k}, dilation {}, padding {})",
+                                span.saturating_sub(2 * padding[a]),
+                                dilation[a],
+                                padding[a]
+                            )),
+                        ));
+                    }
+                    out[1 + a] = (size - span) / stride[a] + 1;
+                }
+                if let NodeKind::Conv2d { bias, .. } = &mut self.graph.nodes[i].kind {
+                    broadcast(bias, oc).map_err(|len| NetworkError::BadParameter {
+                        path: self.path.to_path_buf(),
+                        node: self.graph.nodes[i].name.clone(),
+                        param: "bias".into(),
+                        reason: format!("has {len} values but the layer has {oc} output channels"),
+                    })?;
+                }
+                Ok(out)
+            }
+            NodeKind::AvgPool2d {
+                kernel,
+                stride,
+                padding,
+            }
+            | NodeKind::SumPool2d {
+                kernel,
+                stride,
+                padding,
+            } => {
+                let (kernel, stride, padding) = (*kernel, *stride, *padding);
+                let inp = if input.len() == 4 && input[0] == 1 {
+                    &input[1..]
+                } else {
+                    input
+                };
+                if inp.len() != 3 {
+                    return Err(self.mismatch(
+                        self.pred(i),
+                        i,
+                        input,
+                        expects("a [channels, height, width] input".into()),
+                    ));
+                }
+                if kernel.contains(&0) || stride.contains(&0) {
+                    return Err(self.bad_param(
+                        i,
+                        "kernel_size",
+                        "kernel size and stride must be at least 1",
+                    ));
+                }
+                let mut out = vec![inp[0], 0, 0];
+                for a in 0..2 {
+                    let size = inp[1 + a] + 2 * padding[a];
+                    if size < kernel[a] {
+                        return Err(self.mismatch(
+                            self.pred(i),
+                            i,
+                            input,
+                            expects(format!(
+                                "a spatial size of at least {} along axis {a} (kernel {}, padding {})",
+                                kernel[a].saturating_sub(2 * padding[a]),
+                                kernel[a],
+                                padding[a]
+                            )),
+                        ));
+                    }
+                    out[1 + a] = (size - kernel[a]) / stride[a] + 1;
+                }
+                Ok(out)
+            }
+            NodeKind::Flatten { start_dim, end_dim } => {
+                let r = input.len() as i64;
+                let norm = |d: i64| if d < 0 { d + r } else { d };
+                let (s, e) = (norm(*start_dim), norm(*end_dim));
+                if s < 0 || e >= r || s > e {
+                    return Err(self.mismatch(
+                        self.pred(i),
+                        i,
+                        input,
+                        expects(format!(
+                            "an input whose dimensions {start_dim}..={end_dim} exist (start_dim = {start_dim}, end_dim = {end_dim})"
+                        )),
+                    ));
+                }
+                let (s, e) = (s as usize, e as usize);
+                let mut out = input[..s].to_vec();
+                out.push(numel(&input[s..=e]));
+                out.extend_from_slice(&input[e + 1..]);
+                Ok(out)
+            }
+            _ => {
+                // Elementwise nodes: neuron populations, Scale, Threshold.
+                let size = numel(input);
+                let node_name = self.graph.nodes[i].name.clone();
+                let path = self.path.to_path_buf();
+                for (param, values) in elementwise_params_mut(&mut self.graph.nodes[i].kind) {
+                    broadcast(values, size).map_err(|len| NetworkError::BadParameter {
+                        path: path.clone(),
+                        node: node_name.clone(),
+                        param: param.to_string(),
+                        reason: format!(
+                            "has {len} values but the population receives {size} inputs (shape {})",
+                            fmt_shape(input)
+                        ),
+                    })?;
+                }
+                self.check_time_constants(i)?;
+                Ok(input.to_vec())
+            }
+        }
+    }
+
+    fn check_time_constants(&self, i: usize) -> Result<(), NetworkError> {
+        let taus: Vec<(&str, &Array1<f32>)> = match &self.graph.nodes[i].kind {
+            NodeKind::Lif { tau, .. } | NodeKind::Li { tau, .. } => vec![("tau", tau)],
+            NodeKind::CubaLif {
+                tau_syn, tau_mem, ..
+            } => vec![("tau_syn", tau_syn), ("tau_mem", tau_mem)],
+            _ => vec![],
+        };
+        for (param, values) in taus {
+            if let Some((k, t)) = values.iter().enumerate().find(|(_, t)| **t <= 0.0) {
+                return Err(self.bad_param(
+                    i,
+                    param,
+                    format!("time constant of neuron {k} is {t} s; time constants must be > 0 s"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn check_finite(&self, i: usize) -> Result<(), NetworkError> {
+        let kind = &self.graph.nodes[i].kind;
+        let first_bad = |it: &mut dyn Iterator<Item = &f32>| {
+            it.enumerate()
+                .find(|(_, v)| !v.is_finite())
+                .map(|(k, v)| (k, *v))
+        };
+        let mut bad: Option<(&str, (usize, f32))> = None;
+        match kind {
+            NodeKind::Affine { weight, bias } => {
+                bad = first_bad(&mut weight.iter())
+                    .map(|b| ("weight", b))
+                    .or_else(|| first_bad(&mut bias.iter()).map(|b| ("bias", b)));
+            }
+            NodeKind::Linear { weight } => {
+                bad = first_bad(&mut weight.iter()).map(|b| ("weight", b));
+            }
+            NodeKind::Conv2d { weight, bias, .. } => {
+                bad = first_bad(&mut weight.iter())
+                    .map(|b| ("weight", b))
+                    .or_else(|| first_bad(&mut bias.iter()).map(|b| ("bias", b)));
+            }
+            _ => {
+                for (name, values) in elementwise_params(kind) {
+                    if let Some(b) = first_bad(&mut values.iter()) {
+                        bad = Some((name, b));
+                        break;
+                    }
+                }
+            }
+        }
+        match bad {
+            Some((name, (k, v))) => Err(self.bad_param(
+                i,
+                name,
+                format!("value {k} (flat index) is {v}; parameters must be finite numbers"),
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Broadcast a length-1 array to `n` entries; `Err(len)` when the length is neither 1 nor `n`.
+fn broadcast(a: &mut Array1<f32>, n: usize) -> Result<(), usize> {
+    if a.len() == n {
+        Ok(())
+    } else if a.len() == 1 {
+        *a = Array1::from_elem(n, a[0]);
+        Ok(())
+    } else {
+        Err(a.len())
+    }
+}
+
+/// The per-element parameter arrays of an elementwise node, with their NIR names.
+pub(crate) fn elementwise_params(kind: &NodeKind) -> Vec<(&'static str, &Array1<f32>)> {
+    match kind {
+        NodeKind::Lif {
+            tau,
+            r,
+            v_leak,
+            v_threshold,
+            v_reset,
+        } => vec![
+            ("tau", tau),
+            ("r", r),
+            ("v_leak", v_leak),
+            ("v_threshold", v_threshold),
+            ("v_reset", v_reset),
+        ],
+        NodeKind::If {
+            r,
+            v_threshold,
+            v_reset,
+        } => vec![("r", r), ("v_threshold", v_threshold), ("v_reset", v_reset)],
+        NodeKind::CubaLif {
+            tau_syn,
+            tau_mem,
+            r,
+            v_leak,
+            v_threshold,
+            v_reset,
+            w_in,
+        } => vec![
+            ("tau_syn", tau_syn),
+            ("tau_mem", tau_mem),
+            ("r", r),
+            ("v_leak", v_leak),
+            ("v_threshold", v_threshold),
+            ("v_reset", v_reset),
+            ("w_in", w_in),
+        ],
+        NodeKind::Li { tau, r, v_leak } => vec![("tau", tau), ("r", r), ("v_leak", v_leak)],
+        NodeKind::Integrator { r } => vec![("r", r)],
+        NodeKind::Scale { scale } => vec![("scale", scale)],
+        NodeKind::Threshold { threshold } => vec![("threshold", threshold)],
+        _ => vec![],
+    }
+}
+
+fn elementwise_params_mut(kind: &mut NodeKind) -> Vec<(&'static str, &mut Array1<f32>)> {
+    match kind {
+        NodeKind::Lif {
+            tau,
+            r,
+            v_leak,
+            v_threshold,
+            v_reset,
+        } => vec![
+            ("tau", tau),
+            ("r", r),
+            ("v_leak", v_leak),
+            ("v_threshold", v_threshold),
+            ("v_reset", v_reset),
+        ],
+        NodeKind::If {
+            r,
+            v_threshold,
+            v_reset,
+        } => vec![("r", r), ("v_threshold", v_threshold), ("v_reset", v_reset)],
+        NodeKind::CubaLif {
+            tau_syn,
+            tau_mem,
+            r,
+            v_leak,
+            v_threshold,
+            v_reset,
+            w_in,
+        } => vec![
+            ("tau_syn", tau_syn),
+            ("tau_mem", tau_mem),
+            ("r", r),
+            ("v_leak", v_leak),
+            ("v_threshold", v_threshold),
+            ("v_reset", v_reset),
+            ("w_in", w_in),
+        ],
+        NodeKind::Li { tau, r, v_leak } => vec![("tau", tau), ("r", r), ("v_leak", v_leak)],
+        NodeKind::Integrator { r } => vec![("r", r)],
+        NodeKind::Scale { scale } => vec![("scale", scale)],
+        NodeKind::Threshold { threshold } => vec![("threshold", threshold)],
+        _ => vec![],
+    }
+}
