@@ -160,40 +160,6 @@ impl std::fmt::Debug for Engine {
     }
 }
 
-/// Topological order: depth-first from `start` (then any unvisited node, in index order),
-/// successors in edge-list order, reverse post-order. Edges to a node on the stack close a
-/// cycle and end up pointing backwards.
-fn topological_order(graph: &Graph, start: usize) -> Vec<usize> {
-    let n = graph.nodes.len();
-    let succ: Vec<Vec<usize>> = (0..n).map(|i| graph.successors(i).collect()).collect();
-    let mut state = vec![0u8; n]; // 0 new, 1 on stack, 2 done
-    let mut post = Vec::with_capacity(n);
-    let roots = std::iter::once(start).chain(0..n);
-    for root in roots {
-        if state[root] != 0 {
-            continue;
-        }
-        let mut stack = vec![(root, 0usize)];
-        state[root] = 1;
-        while let Some(&mut (v, ref mut k)) = stack.last_mut() {
-            if *k < succ[v].len() {
-                let w = succ[v][*k];
-                *k += 1;
-                if state[w] == 0 {
-                    state[w] = 1;
-                    stack.push((w, 0));
-                }
-            } else {
-                state[v] = 2;
-                post.push(v);
-                stack.pop();
-            }
-        }
-    }
-    post.reverse();
-    post
-}
-
 impl Engine {
     /// Compile `graph` with ideal synapses.
     pub fn new(
@@ -215,7 +181,9 @@ impl Engine {
         let g = |m: String| SimError::Graph(m);
         let input = graph.input().ok_or_else(|| g("no Input node".into()))?;
         let output = graph.output().ok_or_else(|| g("no Output node".into()))?;
-        let order = topological_order(graph, input);
+        // Validated graphs are in topological order of their forward edges
+        // (`Graph::validate`); an edge (u, v) with u ≥ v closes a cycle.
+        let order: Vec<usize> = (0..graph.nodes.len()).collect();
         let mut pos = vec![0; graph.nodes.len()];
         for (k, &i) in order.iter().enumerate() {
             pos[i] = k;

@@ -1,8 +1,9 @@
 //! The timestep engine (ideal/software mode).
 //!
 //! [`Engine`] compiles a validated [`Graph`](crate::network::Graph) into an evaluation plan:
-//! nodes in topological order (depth-first from the input, edges that close a cycle read the
-//! source's previous-step output), neuron populations discretised once
+//! nodes in the graph's order (topological for a validated graph, see
+//! [`Graph::validate`](crate::network::Graph::validate); an edge `(u, v)` with `u ≥ v` closes a
+//! cycle and reads the source's previous-step output), neuron populations discretised once
 //! ([`Population`](crate::neuron::Population)), synaptic layers behind the [`SynapticOp`]
 //! trait. [`Engine::run`] simulates a data set in fixed-size chunks of samples in parallel
 //! (rayon) and collects them in order, so results are bit-identical for any thread count.
