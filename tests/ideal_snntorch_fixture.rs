@@ -26,16 +26,30 @@ fn fixture_mlp_matches_snntorch_spike_counts() {
     )
     .unwrap();
     assert_eq!(data.len(), 2000);
-    let disc = Discretisation { dt: 1e-4, reset: Reset::Zero };
-    let engine = Engine::new(&graph, disc, Encoding::Direct).unwrap();
-    let opts = RunOptions { timesteps: 25, encoding: Encoding::Direct, seed: 0 };
+    let disc = Discretisation {
+        dt: 1e-4,
+        reset: Reset::Zero,
+    };
+    let engine = Engine::new(&graph, disc).unwrap();
+    let opts = RunOptions {
+        timesteps: 25,
+        encoding: Encoding::Direct,
+        seed: 0,
+    };
     let res = engine.run(data.images.view(), &opts, &|_| ()).unwrap();
     assert_eq!(res.readout, Readout::SpikeCounts);
     let counts = res.spike_counts().unwrap();
-    let want: Array2<i32> =
-        ndarray_npy::read_npy(shared("fixtures/snntorch-mnist-mlp/snntorch_spike_counts.npy")).unwrap();
+    let want: Array2<i32> = ndarray_npy::read_npy(shared(
+        "fixtures/snntorch-mnist-mlp/snntorch_spike_counts.npy",
+    ))
+    .unwrap();
     assert_eq!(counts.shape(), want.shape());
-    let same_counts = counts.rows().into_iter().zip(want.rows()).filter(|(a, b)| a == b).count();
+    let same_counts = counts
+        .rows()
+        .into_iter()
+        .zip(want.rows())
+        .filter(|(a, b)| a == b)
+        .count();
     let argmax = |r: ndarray::ArrayView1<i32>| {
         let mut b = 0;
         for (j, &v) in r.iter().enumerate() {
@@ -52,7 +66,9 @@ fn fixture_mlp_matches_snntorch_spike_counts() {
         .filter(|(w, p)| argmax(*w) == **p)
         .count();
     let acc = res.accuracy(&data.labels);
-    eprintln!("identical count vectors {same_counts}/2000, predictions {same_pred}/2000, accuracy {acc}");
+    eprintln!(
+        "identical count vectors {same_counts}/2000, predictions {same_pred}/2000, accuracy {acc}"
+    );
     assert!(same_counts as f64 >= 0.995 * 2000.0, "{same_counts}");
     assert!(same_pred as f64 >= 0.999 * 2000.0, "{same_pred}");
     assert!((acc - 0.931).abs() <= 0.002, "{acc}");

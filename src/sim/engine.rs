@@ -4,7 +4,7 @@ use super::ops::{Batch, IdealSynapses, Pool, SynapticOp};
 use crate::encode::Encoding;
 use crate::network::{Graph, NodeKind, numel};
 use crate::neuron::{Discretisation, NeuronError, Population};
-use ndarray::{Array2, ArrayView2};
+use ndarray::{Array2, ArrayView2, ArrayView3};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -127,10 +127,6 @@ struct Plan {
     preds: Vec<usize>,
     in_len: usize,
     out_len: usize,
-    /// Output does not change after step 0.
-    constant: bool,
-    /// Output is 0/1.
-    binary: bool,
 }
 
 /// A compiled network, ready to run (see the module docs).
@@ -162,12 +158,8 @@ impl std::fmt::Debug for Engine {
 
 impl Engine {
     /// Compile `graph` with ideal synapses.
-    pub fn new(
-        graph: &Graph,
-        disc: Discretisation,
-        encoding: Encoding,
-    ) -> Result<Engine, SimError> {
-        Self::with_synapses(graph, disc, encoding, |_, _| None)
+    pub fn new(graph: &Graph, disc: Discretisation) -> Result<Engine, SimError> {
+        Self::with_synapses(graph, disc, |_, _| None)
     }
 
     /// Compile `graph`, asking `synapses(index, node)` for each synaptic node's operator;
@@ -175,7 +167,6 @@ impl Engine {
     pub fn with_synapses(
         graph: &Graph,
         disc: Discretisation,
-        encoding: Encoding,
         mut synapses: impl FnMut(usize, &crate::network::Node) -> Option<Box<dyn SynapticOp>>,
     ) -> Result<Engine, SimError> {
         let g = |m: String| SimError::Graph(m);
@@ -184,10 +175,6 @@ impl Engine {
         // Validated graphs are in topological order of their forward edges
         // (`Graph::validate`); an edge (u, v) with u ≥ v closes a cycle.
         let order: Vec<usize> = (0..graph.nodes.len()).collect();
-        let mut pos = vec![0; graph.nodes.len()];
-        for (k, &i) in order.iter().enumerate() {
-            pos[i] = k;
-        }
         let mut plans: Vec<Plan> = Vec::with_capacity(graph.nodes.len());
         for (i, node) in graph.nodes.iter().enumerate() {
             let preds: Vec<usize> = graph.predecessors(i).collect();
@@ -312,28 +299,7 @@ impl Engine {
                 preds,
                 in_len,
                 out_len,
-                constant: false,
-                binary: false,
             });
-        }
-        // Time-invariance and binariness, in evaluation order (cycle-closing inputs are neither).
-        for &i in &order {
-            let forward_preds = plans[i].preds.iter().all(|&p| pos[p] < pos[i]);
-            let all = |f: &dyn Fn(&Plan) -> bool| {
-                forward_preds && plans[i].preds.iter().all(|&p| f(&plans[p]))
-            };
-            let (constant, binary) = match &plans[i].op {
-                Op::Input => (encoding.is_constant(), encoding.is_binary()),
-                Op::Neuron(p) => (false, p.spiking()),
-                Op::Threshold(_) => (all(&|p| p.constant), true),
-                Op::Copy => (
-                    all(&|p| p.constant),
-                    plans[i].preds.len() == 1 && all(&|p| p.binary),
-                ),
-                Op::Synaptic(_) | Op::Pool(_) | Op::Scale(_) => (all(&|p| p.constant), false),
-            };
-            plans[i].constant = constant;
-            plans[i].binary = binary;
         }
         if numel(&graph.nodes[input].output_shape) == 0 {
             return Err(g("the Input node has an empty shape".into()));
@@ -362,9 +328,35 @@ impl Engine {
         self.plans[self.output].out_len
     }
 
-    /// How the output is read: spike counts when the output carries spikes, else final values.
-    pub fn readout(&self) -> Readout {
-        if self.plans[self.output].binary {
+    /// Per node: (output constant after step 0, output is 0/1), for an input that is constant
+    /// and/or binary. Computed in evaluation order; cycle-closing inputs count as neither.
+    fn flags(&self, input_constant: bool, input_binary: bool) -> (Vec<bool>, Vec<bool>) {
+        let n = self.plans.len();
+        let (mut constant, mut binary) = (vec![false; n], vec![false; n]);
+        let mut pos = vec![0; n];
+        for (k, &i) in self.order.iter().enumerate() {
+            pos[i] = k;
+        }
+        for &i in &self.order {
+            let p = &self.plans[i];
+            let fwd = p.preds.iter().all(|&q| pos[q] < pos[i]);
+            let all_const = fwd && p.preds.iter().all(|&q| constant[q]);
+            let all_bin = fwd && p.preds.len() == 1 && binary[p.preds[0]];
+            (constant[i], binary[i]) = match &p.op {
+                Op::Input => (input_constant, input_binary),
+                Op::Neuron(pop) => (false, pop.spiking()),
+                Op::Threshold(_) => (all_const, true),
+                Op::Copy => (all_const, all_bin),
+                Op::Synaptic(_) | Op::Pool(_) | Op::Scale(_) => (all_const, false),
+            };
+        }
+        (constant, binary)
+    }
+
+    /// How the output is read for an input of the given kind: spike counts when the output
+    /// carries spikes (spiking population or binary input passed through), else final values.
+    pub fn readout(&self, encoding: &Encoding) -> Readout {
+        if self.flags(encoding.is_constant(), encoding.is_binary()).1[self.output] {
             Readout::SpikeCounts
         } else {
             Readout::FinalValue
@@ -403,7 +395,74 @@ impl Engine {
             .validate()
             .map_err(|e| SimError::Options(format!("encoding: {e}")))?;
         let data = data.as_standard_layout();
-        let n = data.nrows();
+        let x = data.as_slice().expect("standard layout");
+        self.run_source(
+            Source::Encoded {
+                x,
+                encoding: opts.encoding,
+                seed: opts.seed,
+            },
+            data.nrows(),
+            opts.timesteps,
+            progress,
+        )
+    }
+
+    /// Simulate samples given as explicit input sequences `[samples, timesteps, input_len]`
+    /// (e.g. recorded spike trains): step `t` of sample `s` receives `data[s, t, ..]`.
+    pub fn run_sequence(
+        &self,
+        data: ArrayView3<f32>,
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Result<RunResult, SimError> {
+        let inp = &self.plans[self.input];
+        let (n, timesteps, len) = data.dim();
+        if len != inp.out_len {
+            return Err(SimError::InputSize {
+                node: inp.name.clone(),
+                shape: vec![inp.out_len],
+                expected: inp.out_len,
+                got: len,
+            });
+        }
+        if timesteps == 0 {
+            return Err(SimError::Options("timesteps must be at least 1".into()));
+        }
+        if data.iter().any(|v| !v.is_finite()) {
+            return Err(SimError::Options(
+                "input sequence holds a non-finite value".into(),
+            ));
+        }
+        let data = data.as_standard_layout();
+        let x = data.as_slice().expect("standard layout");
+        let binary = x.iter().all(|&v| v == 0.0 || v == 1.0);
+        self.run_source(Source::Sequence { x, binary }, n, timesteps, progress)
+    }
+
+    fn run_source(
+        &self,
+        src: Source,
+        n: usize,
+        timesteps: usize,
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Result<RunResult, SimError> {
+        let (constant, binary) = match src {
+            Source::Encoded { encoding, .. } => {
+                self.flags(encoding.is_constant(), encoding.is_binary())
+            }
+            Source::Sequence { binary, .. } => self.flags(false, binary),
+        };
+        let readout = if binary[self.output] {
+            Readout::SpikeCounts
+        } else {
+            Readout::FinalValue
+        };
+        let plan = RunPlan {
+            constant,
+            readout,
+            timesteps,
+        };
+        let n_in = self.input_len();
         let starts: Vec<usize> = (0..n).step_by(CHUNK).collect();
         let chunks: Vec<ChunkOut> = starts
             .par_iter()
@@ -411,8 +470,8 @@ impl Engine {
                 || Work::new(self, CHUNK),
                 |work, &s| {
                     let rows = CHUNK.min(n - s);
-                    let x = data.slice(ndarray::s![s..s + rows, ..]);
-                    let out = self.run_chunk(work, x.as_slice().expect("standard layout"), s, opts);
+                    let out =
+                        self.run_chunk(work, src.chunk(s, rows, n_in, timesteps), s, rows, &plan);
                     progress(rows);
                     out
                 },
@@ -457,36 +516,45 @@ impl Engine {
                     size: p.out_len,
                     spikes: spikes[i],
                     rate: spikes[i] as f64
-                        / (p.out_len as f64 * opts.timesteps as f64 * n.max(1) as f64),
+                        / (p.out_len as f64 * timesteps as f64 * n.max(1) as f64),
                     synaptic_events: events[i],
                 }
             })
             .collect();
         Ok(RunResult {
-            readout: self.readout(),
+            readout,
             outputs,
             predictions,
             layers,
-            timesteps: opts.timesteps,
+            timesteps,
         })
     }
 
-    fn run_chunk(&self, w: &mut Work, x: &[f32], first: usize, opts: &RunOptions) -> ChunkOut {
-        let rows = x.len() / self.input_len();
+    fn run_chunk(
+        &self,
+        w: &mut Work,
+        src: Source,
+        first: usize,
+        rows: usize,
+        plan: &RunPlan,
+    ) -> ChunkOut {
         w.reset();
         let classes = self.output_len();
         let mut readout = vec![0.0f32; rows * classes];
         let mut spikes = vec![0u64; self.plans.len()];
         let mut events = vec![0u64; self.plans.len()];
         // Per-sample streams for random encoders.
-        for r in 0..rows {
-            w.rngs[r] = crate::rng::stream(opts.seed, &[(first + r) as u64]);
+        if let Source::Encoded { seed, .. } = src {
+            for r in 0..rows {
+                w.rngs[r] = crate::rng::stream(seed, &[(first + r) as u64]);
+            }
         }
-        let counting = self.readout() == Readout::SpikeCounts;
-        for t in 0..opts.timesteps {
+        let counting = plan.readout == Readout::SpikeCounts;
+        let timesteps = plan.timesteps;
+        for t in 0..timesteps {
             for &i in &self.order {
                 let p = &self.plans[i];
-                if p.constant && t > 0 {
+                if plan.constant[i] && t > 0 {
                     if let Op::Synaptic(op) = &p.op {
                         events[i] += w.const_events[i];
                         let _ = op;
@@ -513,18 +581,26 @@ impl Engine {
                 let n_in = p.in_len;
                 let n_out = p.out_len;
                 match &p.op {
-                    Op::Input => {
-                        for r in 0..rows {
-                            opts.encoding.encode_step(
-                                &x[r * n_out..(r + 1) * n_out],
-                                t,
-                                opts.timesteps,
-                                self.disc.dt,
-                                &mut w.rngs[r],
-                                &mut out[r * n_out..(r + 1) * n_out],
-                            );
+                    Op::Input => match src {
+                        Source::Encoded { x, encoding, .. } => {
+                            for r in 0..rows {
+                                encoding.encode_step(
+                                    &x[r * n_out..(r + 1) * n_out],
+                                    t,
+                                    timesteps,
+                                    self.disc.dt,
+                                    &mut w.rngs[r],
+                                    &mut out[r * n_out..(r + 1) * n_out],
+                                );
+                            }
                         }
-                    }
+                        Source::Sequence { x, .. } => {
+                            for r in 0..rows {
+                                let at = (r * timesteps + t) * n_out;
+                                out[r * n_out..(r + 1) * n_out].copy_from_slice(&x[at..at + n_out]);
+                            }
+                        }
+                    },
                     Op::Copy => out[..rows * n_out].copy_from_slice(input),
                     Op::Synaptic(op) => {
                         let nnz = input.iter().filter(|v| **v != 0.0).count();
@@ -594,7 +670,7 @@ impl Engine {
                 for (a, b) in readout.iter_mut().zip(o) {
                     *a += *b;
                 }
-            } else if t + 1 == opts.timesteps {
+            } else if t + 1 == timesteps {
                 readout.copy_from_slice(o);
             }
         }
@@ -659,4 +735,40 @@ struct ChunkOut {
     readout: Vec<f32>,
     spikes: Vec<u64>,
     events: Vec<u64>,
+}
+
+/// Where a run's input comes from (whole data set, or one chunk of it).
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    /// Static samples `[n, len]` through an encoder.
+    Encoded {
+        x: &'a [f32],
+        encoding: Encoding,
+        seed: u64,
+    },
+    /// Explicit sequences `[n, T, len]`.
+    Sequence { x: &'a [f32], binary: bool },
+}
+
+impl<'a> Source<'a> {
+    fn chunk(self, start: usize, rows: usize, len: usize, timesteps: usize) -> Source<'a> {
+        match self {
+            Source::Encoded { x, encoding, seed } => Source::Encoded {
+                x: &x[start * len..(start + rows) * len],
+                encoding,
+                seed,
+            },
+            Source::Sequence { x, binary } => Source::Sequence {
+                x: &x[start * timesteps * len..(start + rows) * timesteps * len],
+                binary,
+            },
+        }
+    }
+}
+
+/// Per-run facts shared by all chunks.
+struct RunPlan {
+    constant: Vec<bool>,
+    readout: Readout,
+    timesteps: usize,
 }
