@@ -9,8 +9,10 @@
 mod error;
 mod graph;
 mod nir;
+mod summary;
 mod validate;
 
 pub use error::{NetworkError, SUPPORTED_TYPES};
 pub use graph::{Graph, Node, NodeKind, Shape, numel};
 pub use nir::{NirFile, load_nir, parse_nir_bytes, read_nir};
+pub use summary::{EdgeSummary, NodeSummary, ParamSummary, Summary};

@@ -24,7 +24,7 @@ impl Graph {
     /// on the declared input (`[1, n]` or `[1, c, h, w]`) is dropped; a declared output shape
     /// is accepted when it equals the inferred one up to leading dimensions of size 1.
     ///
-    /// Checks: unique node names; edges within range; exactly one `Input` (no incoming edge)
+    /// Checks: unique node names; edges within range and not repeated; exactly one `Input` (no incoming edge)
     /// and one `Output` (at least one incoming edge, none outgoing); every node reachable from
     /// the input; shapes across every edge (nodes with several inputs sum them, so these must
     /// have equal shapes); weight ranks and sizes; per-neuron parameter lengths (length-1
@@ -33,7 +33,8 @@ impl Graph {
     ///
     /// The returned graph has its nodes in topological order of its forward edges, starting
     /// with the `Input` node: an edge `(u, v)` with `u >= v` closes a cycle (a recurrent
-    /// connection), see [`Graph::is_recurrent_edge`]. Edges keep their order, re-indexed.
+    /// connection), see [`Graph::is_recurrent_edge`]. Edges are re-indexed and sorted by
+    /// `(source, target)`.
     pub fn validate(self, source: &Path) -> Result<Graph, NetworkError> {
         let mut v = Validator {
             path: source,
@@ -179,6 +180,14 @@ impl Validator<'_> {
                 )));
             }
         }
+        let mut sorted = g.edges.clone();
+        sorted.sort_unstable();
+        if let Some(w) = sorted.windows(2).find(|w| w[0] == w[1]) {
+            return Err(self.bad_graph(format!(
+                "the edge `{}` -> `{}` is listed twice",
+                g.nodes[w[0].0].name, g.nodes[w[0].1].name
+            )));
+        }
         let inputs: Vec<usize> = (0..n)
             .filter(|&i| matches!(g.nodes[i].kind, NodeKind::Input))
             .collect();
@@ -288,6 +297,8 @@ impl Validator<'_> {
         for e in &mut self.graph.edges {
             *e = (new_index[e.0], new_index[e.1]);
         }
+        // Canonical edge order, independent of the file's order.
+        self.graph.edges.sort_unstable();
     }
 
     fn infer_shapes(&mut self) -> Result<(), NetworkError> {

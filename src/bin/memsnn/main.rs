@@ -2,6 +2,8 @@
 
 use clap::{Parser, Subcommand};
 
+mod import;
+
 /// memsnn: emulate trained spiking neural networks on memristor-crossbar neuromorphic chips.
 #[derive(Debug, Parser)]
 #[command(name = "memsnn", version, about, long_about = None)]
@@ -11,8 +13,13 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Load a NIR file, validate it and summarise the network.
+    Import(import::ImportArgs),
+}
 
 fn main() -> anyhow::Result<()> {
-    match Cli::parse().command {}
+    match Cli::parse().command {
+        Command::Import(args) => import::run(&args),
+    }
 }
