@@ -12,6 +12,7 @@
 //! | [`network`] | the network graph and its loaders (NIR, RON netlists) |
 //! | [`neuron`] | neuron dynamics kernels (LIF, IF, CubaLIF, LI, Integrator) and their discretisation |
 //! | [`encode`] | IDX data sets and input encoders (direct, Poisson, Bernoulli, latency) |
+//! | [`report`] | run configurations and reports (JSON) |
 //! | [`sim`] | the timestep engine (ideal mode), parallel over samples |
 //! | [`config`] | reading RON files with errors that name the file, field and reason |
 //! | [`rng`] | deterministic per-stream random number generators |
@@ -27,6 +28,7 @@ pub mod error;
 pub mod network;
 pub mod neuron;
 pub mod plot;
+pub mod report;
 pub mod rng;
 pub mod sim;
 

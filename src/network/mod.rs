@@ -8,11 +8,13 @@
 
 mod error;
 mod graph;
+mod netlist;
 mod nir;
 mod summary;
 mod validate;
 
 pub use error::{NetworkError, SUPPORTED_TYPES};
 pub use graph::{Graph, Node, NodeKind, Shape, numel};
+pub use netlist::{DatasetSpec, NETLIST_VERSION, Netlist, NetworkSource};
 pub use nir::{NirFile, load_nir, parse_nir_bytes, read_nir};
 pub use summary::{EdgeSummary, NodeSummary, ParamSummary, Summary};

@@ -135,6 +135,7 @@ pub struct Engine {
     /// Evaluation order (indices into `plans`).
     order: Vec<usize>,
     input: usize,
+    input_shape: Vec<usize>,
     /// Node whose output is read (the Output node).
     output: usize,
     disc: Discretisation,
@@ -305,6 +306,7 @@ impl Engine {
             return Err(g("the Input node has an empty shape".into()));
         }
         Ok(Engine {
+            input_shape: graph.nodes[input].output_shape.clone(),
             plans,
             order,
             input,
@@ -377,7 +379,7 @@ impl Engine {
         if data.ncols() != inp.out_len {
             return Err(SimError::InputSize {
                 node: inp.name.clone(),
-                shape: vec![inp.out_len],
+                shape: self.input_shape.clone(),
                 expected: inp.out_len,
                 got: data.ncols(),
             });
@@ -420,7 +422,7 @@ impl Engine {
         if len != inp.out_len {
             return Err(SimError::InputSize {
                 node: inp.name.clone(),
-                shape: vec![inp.out_len],
+                shape: self.input_shape.clone(),
                 expected: inp.out_len,
                 got: len,
             });

@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
+mod emulate;
 mod import;
 
 /// memsnn: emulate trained spiking neural networks on memristor-crossbar neuromorphic chips.
@@ -16,10 +17,13 @@ struct Cli {
 enum Command {
     /// Load a NIR file, validate it and summarise the network.
     Import(import::ImportArgs),
+    /// Run a trained SNN on a data set and report accuracy and per-layer activity.
+    Emulate(emulate::EmulateArgs),
 }
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Import(args) => import::run(&args),
+        Command::Emulate(args) => emulate::run(&args),
     }
 }
