@@ -362,25 +362,30 @@ impl Population {
     }
 
     fn spike_step(&self, input: &[f32], v: &mut [f32], out: &mut [f32]) -> u32 {
+        // Re-slice everything to one length so the loops compile without bounds checks and
+        // vectorise (branch-free selects).
         let n = v.len();
+        let (input, out) = (&input[..n], &mut out[..n]);
+        let (beta, leak, scale) = (&self.beta[..n], &self.leak[..n], &self.scale[..n]);
+        let (th, vr) = (&self.threshold[..n], &self.v_reset[..n]);
         let mut count = 0u32;
         match self.reset {
             Reset::Zero => {
                 for i in 0..n {
-                    let prev = if out[i] != 0.0 { self.v_reset[i] } else { v[i] };
-                    let x = self.beta[i] * prev + self.leak[i] + self.scale[i] * input[i];
+                    // out[i] is exactly 0 or 1, so this selects v or v_reset exactly.
+                    let prev = v[i] * (1.0 - out[i]) + vr[i] * out[i];
+                    let x = beta[i] * prev + leak[i] + scale[i] * input[i];
                     v[i] = x;
-                    let s = x > self.threshold[i];
+                    let s = x > th[i];
                     count += s as u32;
                     out[i] = s as u32 as f32;
                 }
             }
             Reset::Subtract => {
                 for i in 0..n {
-                    let x = self.beta[i] * v[i] + self.leak[i] + self.scale[i] * input[i]
-                        - out[i] * self.threshold[i];
+                    let x = beta[i] * v[i] + leak[i] + scale[i] * input[i] - out[i] * th[i];
                     v[i] = x;
-                    let s = x > self.threshold[i];
+                    let s = x > th[i];
                     count += s as u32;
                     out[i] = s as u32 as f32;
                 }

@@ -217,19 +217,27 @@ impl SynapticOp for IdealSynapses {
         };
         let (n_in, n_out) = (wt.nrows(), wt.ncols());
         let w = wt.as_slice().expect("standard layout");
-        for r in 0..batch.rows {
-            let o = &mut out[r * n_out..(r + 1) * n_out];
+        // Branch-free gather of the active inputs (in blocks, on the stack), then one
+        // weight-row accumulation per active input: cost ∝ active inputs × fan-out.
+        const BLOCK: usize = 256;
+        let mut idx = [0u32; BLOCK];
+        for (xr, o) in x[..batch.rows * n_in]
+            .chunks_exact(n_in)
+            .zip(out[..batch.rows * n_out].chunks_exact_mut(n_out))
+        {
             o.copy_from_slice(bias);
-            for (i, &xi) in x[r * n_in..(r + 1) * n_in].iter().enumerate() {
-                if xi == 0.0 {
-                    continue;
+            for (b0, xb) in xr.chunks(BLOCK).enumerate() {
+                let mut k = 0;
+                for (i, &xi) in xb.iter().enumerate() {
+                    idx[k] = i as u32;
+                    k += (xi != 0.0) as usize;
                 }
-                let wr = &w[i * n_out..(i + 1) * n_out];
-                if xi == 1.0 {
-                    for (a, &b) in o.iter_mut().zip(wr) {
-                        *a += b;
-                    }
-                } else {
+                for &i in &idx[..k] {
+                    let i = i as usize;
+                    let xi = xb[i];
+                    let row = b0 * BLOCK + i;
+                    let wr = &w[row * n_out..(row + 1) * n_out];
+                    // xi = 1 (a spike) multiplies exactly.
                     for (a, &b) in o.iter_mut().zip(wr) {
                         *a += xi * b;
                     }
