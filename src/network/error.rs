@@ -91,8 +91,11 @@ pub enum NetworkError {
     /// A time constant is shorter than the simulation time step, so the forward-Euler
     /// discretisation would be unstable.
     #[error(
-        "node `{node}`: {param} = {tau:e} s is shorter than the time step dt = {dt:e} s, \
-         so forward Euler would diverge; use a time step of at most {tau:e} s (e.g. --dt {tau:e})"
+        "node `{node}`: {param} = {tau:e} s is shorter than the time step dt = {dt:e} s: \
+         the forward-Euler decay factor 1 - dt/{param} = {:.3} is negative, so the state \
+         oscillates (and diverges once dt > 2*{param}); use a time step of at most {tau:e} s \
+         (e.g. --dt {tau:e})",
+        1.0 - dt / tau
     )]
     TimeStep {
         /// The node's name.

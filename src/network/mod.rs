@@ -10,6 +10,7 @@ mod error;
 mod graph;
 mod netlist;
 mod nir;
+mod spec;
 mod summary;
 mod validate;
 
@@ -17,4 +18,5 @@ pub use error::{NetworkError, SUPPORTED_TYPES};
 pub use graph::{Graph, Node, NodeKind, Shape, numel};
 pub use netlist::{DatasetSpec, NETLIST_VERSION, Netlist, NetworkSource};
 pub use nir::{NirFile, load_nir, parse_nir_bytes, read_nir};
+pub use spec::{LayerSpec, NetworkSpec, Pair, Param};
 pub use summary::{EdgeSummary, NodeSummary, ParamSummary, Summary};

@@ -9,6 +9,9 @@
 //! shapes, a missing `v_reset` (→ 0), a missing `w_in` (→ 1), `I` as the type name of the
 //! integrator, `input_type`/`output_type` instead of `shape`, and integer-valued
 //! parameters stored as floats.
+//!
+//! Nested subgraphs (nodes of type `NIRGraph`) are inlined with dotted names
+//! (`<subgraph>.<node>`), as the flat exports of the same networks name them.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -64,8 +67,8 @@ pub fn parse_nir_bytes(bytes: Vec<u8>, path: &Path) -> Result<NirFile, NetworkEr
     } else {
         None
     };
-    let (nodes, edges, hints) = reader.graph("node")?;
-    let graph = Graph { nodes, edges }.validate(path)?;
+    let (graph, hints) = reader.top_graph()?;
+    let graph = graph.validate(path)?;
     check_hints(&graph, &hints, path)?;
     Ok(NirFile { version, graph })
 }
@@ -128,8 +131,8 @@ fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
     }
 }
 
-/// Nodes (natural name order), edges and shape hints of one stored graph.
-type ParsedGraph = (Vec<Node>, Vec<(usize, usize)>, Vec<Hint>);
+/// Nodes, edges (by node name) and shape hints of one stored graph.
+type ParsedGraph = (Vec<Node>, Vec<(String, String)>, Vec<Hint>);
 
 struct Reader<'a> {
     path: &'a Path,
@@ -201,8 +204,21 @@ impl Reader<'_> {
             .ok_or_else(|| self.corrupt(name, "empty string dataset"))
     }
 
-    /// The graph stored in group `gpath`: nodes (natural name order), edges and shape hints.
-    fn graph(&self, gpath: &str) -> Result<ParsedGraph, NetworkError> {
+    /// The graph stored in group `gpath`, with node names prefixed by `prefix`: nodes, edges
+    /// (by full name) and shape hints. A nested subgraph (a node of type `NIRGraph`) is inlined:
+    /// its nodes are named `<subgraph>.<node>`, and its Input and Output nodes are removed, edges
+    /// into the subgraph going to the successors of its Input node, edges out of it leaving from
+    /// the predecessors of its Output node (NIR's semantics of edges to a subgraph).
+    fn graph(&self, gpath: &str, prefix: &str, depth: usize) -> Result<ParsedGraph, NetworkError> {
+        let bad_graph = |reason: String| NetworkError::BadGraph {
+            path: self.path.to_path_buf(),
+            reason,
+        };
+        if depth > 16 {
+            return Err(bad_graph(format!(
+                "`{gpath}`: subgraphs nested more than 16 levels deep"
+            )));
+        }
         let nodes_path = Self::join(gpath, "nodes");
         let nodes_group = self.group(&nodes_path)?;
         let mut names = nodes_group
@@ -210,28 +226,98 @@ impl Reader<'_> {
             .map_err(|e| self.corrupt(&nodes_path, e))?;
         names.sort_by(|a, b| natural_cmp(a, b));
         let mut nodes = Vec::with_capacity(names.len());
+        let mut edges: Vec<(String, String)> = Vec::new();
         let mut hints = Vec::new();
+        // Subgraph name -> (successors of its Input node, predecessors of its Output node).
+        let mut aliases: HashMap<String, (Vec<String>, Vec<String>)> = HashMap::new();
         for name in &names {
             let npath = Self::join(&nodes_path, name);
+            let full = format!("{prefix}{name}");
             let g = nodes_group
                 .group(name)
                 .map_err(|e| self.corrupt(&npath, e))?;
+            let is_subgraph = if self.has_dataset(&g, &npath, "type")? {
+                self.string(&g, "type")? == "NIRGraph"
+            } else {
+                self.has_group(&g, &npath, "nodes")?
+            };
+            if is_subgraph {
+                let (sub_nodes, sub_edges, sub_hints) =
+                    self.graph(&npath, &format!("{full}."), depth + 1)?;
+                let ends = |want_input: bool| -> Vec<&Node> {
+                    sub_nodes
+                        .iter()
+                        .filter(|n| {
+                            if want_input {
+                                matches!(n.kind, NodeKind::Input)
+                            } else {
+                                matches!(n.kind, NodeKind::Output)
+                            }
+                        })
+                        .collect()
+                };
+                let (ins, outs) = (ends(true), ends(false));
+                if ins.len() != 1 || outs.len() != 1 {
+                    return Err(bad_graph(format!(
+                        "subgraph `{full}` must have exactly one Input and one Output node, found {} and {}",
+                        ins.len(),
+                        outs.len()
+                    )));
+                }
+                let (x_in, x_out) = (ins[0].name.clone(), outs[0].name.clone());
+                let in_shape = ins[0].output_shape.clone();
+                let succ_in: Vec<String> = sub_edges
+                    .iter()
+                    .filter(|e| e.0 == x_in)
+                    .map(|e| e.1.clone())
+                    .collect();
+                let pred_out: Vec<String> = sub_edges
+                    .iter()
+                    .filter(|e| e.1 == x_out)
+                    .map(|e| e.0.clone())
+                    .collect();
+                if succ_in.contains(&x_out) {
+                    return Err(bad_graph(format!(
+                        "subgraph `{full}` connects its Input directly to its Output"
+                    )));
+                }
+                for s in &succ_in {
+                    hints.push(Hint {
+                        node: s.clone(),
+                        what: "subgraph input shape",
+                        shape: in_shape.clone(),
+                    });
+                }
+                nodes.extend(
+                    sub_nodes
+                        .into_iter()
+                        .filter(|n| n.name != x_in && n.name != x_out),
+                );
+                edges.extend(
+                    sub_edges
+                        .into_iter()
+                        .filter(|e| e.0 != x_in && e.1 != x_out),
+                );
+                hints.extend(sub_hints);
+                aliases.insert(full, (succ_in, pred_out));
+                continue;
+            }
             let node = NodeReader {
                 r: self,
                 g: &g,
                 gpath: &npath,
-                name,
+                name: &full,
             };
             let (kind, declared, hint) = node.read()?;
             if let Some((what, shape)) = hint {
                 hints.push(Hint {
-                    node: name.clone(),
+                    node: full.clone(),
                     what,
                     shape,
                 });
             }
             nodes.push(Node {
-                name: name.clone(),
+                name: full,
                 kind,
                 input_shape: Vec::new(),
                 output_shape: declared,
@@ -251,35 +337,52 @@ impl Reader<'_> {
             ds.read_string().map_err(|e| self.corrupt(&epath, e))?
         };
         if !(shape.len() == 2 && shape[1] == 2 || flat.is_empty()) {
-            return Err(NetworkError::BadGraph {
-                path: self.path.to_path_buf(),
-                reason: format!(
-                    "`{epath}` must be an [n, 2] array of node names, found shape {shape:?}"
-                ),
-            });
+            return Err(bad_graph(format!(
+                "`{epath}` must be an [n, 2] array of node names, found shape {shape:?}"
+            )));
         }
-        let index: HashMap<&str, usize> = names
+        for pair in flat.chunks(2) {
+            let a = format!("{prefix}{}", pair[0].trim_end_matches('\0'));
+            let b = format!("{prefix}{}", pair[1].trim_end_matches('\0'));
+            let sources = match aliases.get(&a) {
+                Some((_, pred_out)) => pred_out.clone(),
+                None => vec![a],
+            };
+            let targets = match aliases.get(&b) {
+                Some((succ_in, _)) => succ_in.clone(),
+                None => vec![b],
+            };
+            for s in &sources {
+                for t in &targets {
+                    edges.push((s.clone(), t.clone()));
+                }
+            }
+        }
+        Ok((nodes, edges, hints))
+    }
+
+    /// The whole file's graph with edges as node indices.
+    fn top_graph(&self) -> Result<(Graph, Vec<Hint>), NetworkError> {
+        let (mut nodes, named_edges, hints) = self.graph("node", "", 0)?;
+        nodes.sort_by(|a, b| natural_cmp(&a.name, &b.name));
+        let index: HashMap<&str, usize> = nodes
             .iter()
             .enumerate()
-            .map(|(i, n)| (n.as_str(), i))
+            .map(|(i, n)| (n.name.as_str(), i))
             .collect();
-        let mut edges = Vec::with_capacity(flat.len() / 2);
-        for pair in flat.chunks(2) {
-            let (a, b) = (
-                pair[0].trim_end_matches('\0'),
-                pair[1].trim_end_matches('\0'),
-            );
+        let mut edges = Vec::with_capacity(named_edges.len());
+        for (a, b) in &named_edges {
             let find = |n: &str| {
                 index.get(n).copied().ok_or_else(|| NetworkError::BadGraph {
                     path: self.path.to_path_buf(),
                     reason: format!(
-                        "edge `{a}` -> `{b}` refers to node `{n}`, which `{nodes_path}` does not define"
+                        "edge `{a}` -> `{b}` refers to node `{n}`, which the file does not define"
                     ),
                 })
             };
             edges.push((find(a)?, find(b)?));
         }
-        Ok((nodes, edges, hints))
+        Ok((Graph { nodes, edges }, hints))
     }
 }
 
@@ -443,13 +546,6 @@ impl NodeReader<'_> {
 
     fn read(&self) -> Result<NodeRead, NetworkError> {
         if !self.has("type")? {
-            if self.r.has_group(self.g, self.gpath, "nodes")? {
-                return Err(NetworkError::UnsupportedNode {
-                    path: self.r.path.to_path_buf(),
-                    node: self.name.to_string(),
-                    type_name: "NIRGraph".into(),
-                });
-            }
             return Err(self.r.missing("dataset", Reader::join(self.gpath, "type")));
         }
         let type_name = self.r.string(self.g, "type")?;
@@ -642,40 +738,18 @@ fn to_f32(values: Vec<f64>) -> Array1<f32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::PathBuf;
 
-    fn fixture(name: &str) -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/data/nir/fixtures")
-            .join(name)
+    #[test]
+    fn numeric_node_names_sort_by_value() {
+        let mut v = vec!["10", "output", "2", "input", "0", "1"];
+        v.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(v, ["0", "1", "2", "10", "input", "output"]);
     }
 
     #[test]
-    fn all_fixtures_load() {
-        for f in [
-            "mlp.nir",
-            "lif_norse.nir",
-            "lif_rockpool.nir",
-            "cnn_sinabs.nir",
-            "braille_noDelay_bias_zero.nir",
-            "braille_noDelay_noBias_subtract.nir",
-        ] {
-            let nir = read_nir(&fixture(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
-            eprintln!("{f}: version {:?}", nir.version);
-            for n in &nir.graph.nodes {
-                eprintln!(
-                    "  {} {} {:?} -> {:?}",
-                    n.name,
-                    n.kind.type_name(),
-                    n.input_shape,
-                    n.output_shape
-                );
-            }
-            eprintln!(
-                "  edges {:?} recurrent {:?}",
-                nir.graph.edges,
-                nir.graph.recurrent_edges()
-            );
-        }
+    fn squeeze_drops_only_leading_ones() {
+        assert_eq!(squeeze(&[1, 1, 1]), [1]);
+        assert_eq!(squeeze(&[1, 784]), [784]);
+        assert_eq!(squeeze(&[2, 1, 3]), [2, 1, 3]);
     }
 }

@@ -94,7 +94,8 @@ impl ParamSummary {
         }
     }
 
-    /// The value as text: `a` when constant, `min..max` otherwise, `[a, b]` for settings.
+    /// The value as text (6 significant digits): `a` when constant, `min..max` otherwise,
+    /// `[a, b]` for settings.
     pub fn display_value(&self) -> String {
         if !self.values.is_empty() {
             let parts: Vec<String> = self.values.iter().map(i64::to_string).collect();
@@ -104,11 +105,17 @@ impl ParamSummary {
                 format!("[{}]", parts.join(", "))
             }
         } else if self.min == self.max {
-            format!("{}", self.min as f32)
+            sig6(self.min)
         } else {
-            format!("{}..{}", self.min as f32, self.max as f32)
+            format!("{}..{}", sig6(self.min), sig6(self.max))
         }
     }
+}
+
+/// `x` rounded to 6 significant digits, printed in its shortest form (0.0009999997 → 0.001).
+fn sig6(x: f64) -> String {
+    let rounded: f64 = format!("{x:.5e}").parse().unwrap_or(x);
+    format!("{rounded}")
 }
 
 /// One edge of a [`Summary`].

@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use ndarray::Array1;
+use ndarray::{Array1, ArrayViewD};
 
 use super::error::NetworkError;
 use super::graph::{Graph, Node, NodeKind, Shape, numel};
@@ -111,6 +111,28 @@ impl Graph {
             }
         }
         Ok(warnings)
+    }
+}
+
+impl NodeKind {
+    /// The node's numeric arrays with their NIR names (`weight`, `bias`, `tau`, `r`, …), in a
+    /// fixed order; integer settings (stride, padding, …) are not included.
+    pub fn arrays(&self) -> Vec<(&'static str, ArrayViewD<'_, f32>)> {
+        match self {
+            NodeKind::Affine { weight, bias } => vec![
+                ("weight", weight.view().into_dyn()),
+                ("bias", bias.view().into_dyn()),
+            ],
+            NodeKind::Linear { weight } => vec![("weight", weight.view().into_dyn())],
+            NodeKind::Conv2d { weight, bias, .. } => vec![
+                ("weight", weight.view().into_dyn()),
+                ("bias", bias.view().into_dyn()),
+            ],
+            kind => elementwise_params(kind)
+                .into_iter()
+                .map(|(n, a)| (n, a.view().into_dyn()))
+                .collect(),
+        }
     }
 }
 
@@ -236,13 +258,15 @@ impl Validator<'_> {
         Ok(())
     }
 
-    /// Depth-first search from the input (successors in edge order); back edges close cycles.
+    /// Depth-first search from the input; back edges close cycles.
     /// Returns the nodes in reverse post-order, which is a topological order of the forward edges.
     fn topological_order(&self) -> Result<Vec<usize>, NetworkError> {
         let g = &self.graph;
         let n = g.nodes.len();
         let mut succ: Vec<Vec<usize>> = vec![Vec::new(); n];
-        for &(u, v) in &g.edges {
+        // Successors are visited last-listed first, so that in the reverse post-order the
+        // successors of a node appear in their edge-list order.
+        for &(u, v) in g.edges.iter().rev() {
             succ[u].push(v);
         }
         let input = g.input().expect("checked");
@@ -627,44 +651,16 @@ impl Validator<'_> {
     }
 
     fn check_finite(&self, i: usize) -> Result<(), NetworkError> {
-        let kind = &self.graph.nodes[i].kind;
-        let first_bad = |it: &mut dyn Iterator<Item = &f32>| {
-            it.enumerate()
-                .find(|(_, v)| !v.is_finite())
-                .map(|(k, v)| (k, *v))
-        };
-        let mut bad: Option<(&str, (usize, f32))> = None;
-        match kind {
-            NodeKind::Affine { weight, bias } => {
-                bad = first_bad(&mut weight.iter())
-                    .map(|b| ("weight", b))
-                    .or_else(|| first_bad(&mut bias.iter()).map(|b| ("bias", b)));
-            }
-            NodeKind::Linear { weight } => {
-                bad = first_bad(&mut weight.iter()).map(|b| ("weight", b));
-            }
-            NodeKind::Conv2d { weight, bias, .. } => {
-                bad = first_bad(&mut weight.iter())
-                    .map(|b| ("weight", b))
-                    .or_else(|| first_bad(&mut bias.iter()).map(|b| ("bias", b)));
-            }
-            _ => {
-                for (name, values) in elementwise_params(kind) {
-                    if let Some(b) = first_bad(&mut values.iter()) {
-                        bad = Some((name, b));
-                        break;
-                    }
-                }
+        for (name, values) in self.graph.nodes[i].kind.arrays() {
+            if let Some((k, v)) = values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+                return Err(self.bad_param(
+                    i,
+                    name,
+                    format!("value {k} (flat index) is {v}; parameters must be finite numbers"),
+                ));
             }
         }
-        match bad {
-            Some((name, (k, v))) => Err(self.bad_param(
-                i,
-                name,
-                format!("value {k} (flat index) is {v}; parameters must be finite numbers"),
-            )),
-            None => Ok(()),
-        }
+        Ok(())
     }
 }
 
@@ -768,5 +764,311 @@ fn elementwise_params_mut(kind: &mut NodeKind) -> Vec<(&'static str, &mut Array1
         NodeKind::Scale { scale } => vec![("scale", scale)],
         NodeKind::Threshold { threshold } => vec![("threshold", threshold)],
         _ => vec![],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{Array2, Array4};
+
+    fn n(name: &str, kind: NodeKind) -> Node {
+        Node {
+            name: name.into(),
+            kind,
+            input_shape: Vec::new(),
+            output_shape: Vec::new(),
+        }
+    }
+    fn input(shape: &[usize]) -> Node {
+        Node {
+            output_shape: shape.to_vec(),
+            ..n("in", NodeKind::Input)
+        }
+    }
+    fn output() -> Node {
+        n("out", NodeKind::Output)
+    }
+    fn linear(name: &str, out: usize, inn: usize) -> Node {
+        n(
+            name,
+            NodeKind::Linear {
+                weight: Array2::from_elem((out, inn), 0.5),
+            },
+        )
+    }
+    fn lif(name: &str, size: usize, tau: f32) -> Node {
+        let a = |v: f32| Array1::from_elem(size, v);
+        n(
+            name,
+            NodeKind::Lif {
+                tau: a(tau),
+                r: a(1.0),
+                v_leak: a(0.0),
+                v_threshold: a(1.0),
+                v_reset: a(0.0),
+            },
+        )
+    }
+    fn conv(
+        name: &str,
+        oc: usize,
+        icg: usize,
+        k: usize,
+        stride: usize,
+        pad: usize,
+        groups: usize,
+    ) -> Node {
+        n(
+            name,
+            NodeKind::Conv2d {
+                weight: Array4::zeros((oc, icg, k, k)),
+                bias: Array1::zeros(1),
+                stride: [stride; 2],
+                padding: [pad; 2],
+                dilation: [1, 1],
+                groups,
+            },
+        )
+    }
+    fn graph(nodes: Vec<Node>, edges: &[(usize, usize)]) -> Graph {
+        Graph {
+            nodes,
+            edges: edges.to_vec(),
+        }
+    }
+    fn check(g: Graph) -> Result<Graph, NetworkError> {
+        g.validate(Path::new("g.nir"))
+    }
+    fn msg(g: Graph) -> String {
+        check(g).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn recurrent_edge_is_detected_and_nodes_are_ordered() {
+        // Stored out of order: out, rec, lif, lin, in.
+        let g = graph(
+            vec![
+                output(),
+                linear("rec", 3, 3),
+                lif("lif", 3, 1e-3),
+                linear("lin", 3, 4),
+                input(&[4]),
+            ],
+            &[(4, 3), (3, 2), (2, 1), (1, 2), (2, 0)],
+        );
+        let g = check(g).unwrap();
+        let names: Vec<&str> = g.nodes.iter().map(|n| n.name.as_str()).collect();
+        assert_eq!(names, ["in", "lin", "lif", "rec", "out"]);
+        let rec = g.recurrent_edges();
+        assert_eq!(rec.len(), 1);
+        assert_eq!(g.edges[rec[0]], (3, 2));
+        assert_eq!(g.nodes[2].input_shape, [3]);
+        // Self-loop is recurrent too.
+        let g = graph(
+            vec![input(&[2]), lif("l", 2, 1e-3), output()],
+            &[(0, 1), (1, 1), (1, 2)],
+        );
+        let g = check(g).unwrap();
+        assert_eq!(g.recurrent_edges(), [1]);
+    }
+
+    #[test]
+    fn structural_errors_are_named() {
+        let base = || vec![input(&[3]), lif("a", 3, 1e-3), output()];
+        assert!(msg(graph(base(), &[(0, 1)])).contains("`out` has no incoming edge"));
+        assert!(msg(graph(base(), &[(0, 1), (1, 2), (2, 1)])).contains("outgoing edge to `a`"));
+        assert!(msg(graph(base(), &[(0, 1), (1, 2), (1, 0)])).contains("incoming edge from `a`"));
+        assert!(msg(graph(base(), &[(0, 1), (1, 2), (1, 2)])).contains("listed twice"));
+        assert!(msg(graph(base(), &[(0, 1), (1, 7)])).contains("beyond the 3 nodes"));
+        let mut dup = base();
+        dup[1].name = "out".into();
+        assert!(msg(graph(dup, &[(0, 1), (1, 2)])).contains("two nodes are named `out`"));
+        let mut extra = base();
+        extra.push(lif("island", 3, 1e-3));
+        assert!(msg(graph(extra, &[(0, 1), (1, 2)])).contains("`island` (LIF) is not reachable"));
+        let no_out = vec![input(&[3]), lif("a", 3, 1e-3)];
+        assert!(msg(graph(no_out, &[(0, 1)])).contains("exactly one Output node, found 0"));
+    }
+
+    #[test]
+    fn fan_in_and_recurrent_shape_mismatches_name_both_nodes() {
+        // Two forward inputs of different sizes into one population.
+        let g = graph(
+            vec![
+                input(&[4]),
+                linear("a", 3, 4),
+                linear("b", 5, 4),
+                lif("p", 3, 1e-3),
+                output(),
+            ],
+            &[(0, 1), (0, 2), (1, 3), (2, 3), (3, 4)],
+        );
+        let m = msg(g);
+        let ab =
+            m.contains("edge `a` -> `p`: `a` outputs [3]") && m.contains("receives [5] from `b`");
+        let ba =
+            m.contains("edge `b` -> `p`: `b` outputs [5]") && m.contains("receives [3] from `a`");
+        assert!(ab || ba, "{m}");
+        // Recurrent weights of the wrong size.
+        let g = graph(
+            vec![
+                input(&[4]),
+                linear("a", 3, 4),
+                lif("p", 3, 1e-3),
+                linear("rec", 2, 3),
+                output(),
+            ],
+            &[(0, 1), (1, 2), (2, 3), (3, 2), (2, 4)],
+        );
+        let m = msg(g);
+        assert!(m.contains("edge `rec` -> `p`: `rec` outputs [2]"), "{m}");
+        assert!(m.contains("recurrent edge"), "{m}");
+        // Declared output shape that does not match.
+        let mut out = output();
+        out.output_shape = vec![1, 4];
+        let m = msg(graph(
+            vec![input(&[3]), lif("a", 3, 1e-3), out],
+            &[(0, 1), (1, 2)],
+        ));
+        assert!(
+            m.contains("`a` outputs [3] but `out` (Output) expects [1, 4]"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn conv_pool_and_flatten_shapes_and_errors() {
+        // [1, 2, 9, 9] input: batch dim dropped; conv k3 s2 p1 -> 5x5; groups 2.
+        let g = graph(
+            vec![
+                input(&[1, 2, 9, 9]),
+                conv("c", 4, 1, 3, 2, 1, 2),
+                n(
+                    "p",
+                    NodeKind::AvgPool2d {
+                        kernel: [2, 2],
+                        stride: [2, 2],
+                        padding: [1, 1],
+                    },
+                ),
+                n(
+                    "f",
+                    NodeKind::Flatten {
+                        start_dim: 1,
+                        end_dim: -1,
+                    },
+                ),
+                output(),
+            ],
+            &[(0, 1), (1, 2), (2, 3), (3, 4)],
+        );
+        let g = check(g).unwrap();
+        assert_eq!(g.nodes[0].output_shape, [2, 9, 9]);
+        assert_eq!(g.nodes[1].output_shape, [4, 5, 5]);
+        // (5 + 2 - 2) / 2 + 1 = 3
+        assert_eq!(g.nodes[2].output_shape, [4, 3, 3]);
+        assert_eq!(g.nodes[3].output_shape, [4, 9]);
+        // A [1, 28, 28] input is a one-channel image, not a batch dimension.
+        let g = graph(
+            vec![input(&[1, 28, 28]), conv("c", 2, 1, 5, 1, 0, 1), output()],
+            &[(0, 1), (1, 2)],
+        );
+        assert_eq!(check(g).unwrap().nodes[1].output_shape, [2, 24, 24]);
+
+        let chain =
+            |c: Node, shape: &[usize]| graph(vec![input(shape), c, output()], &[(0, 1), (1, 2)]);
+        assert!(
+            msg(chain(conv("c", 4, 3, 3, 1, 0, 1), &[2, 8, 8]))
+                .contains("expects 3 input channels")
+        );
+        assert!(
+            msg(chain(conv("c", 4, 1, 3, 1, 0, 3), &[3, 8, 8]))
+                .contains("not divisible by groups = 3")
+        );
+        assert!(
+            msg(chain(conv("c", 4, 2, 5, 1, 0, 1), &[2, 3, 3]))
+                .contains("spatial size of at least 5")
+        );
+        assert!(
+            msg(chain(conv("c", 4, 2, 3, 1, 0, 1), &[18])).contains("[channels, height, width]")
+        );
+        let flat = n(
+            "f",
+            NodeKind::Flatten {
+                start_dim: 0,
+                end_dim: 3,
+            },
+        );
+        assert!(msg(chain(flat, &[2, 3, 4])).contains("dimensions 0..=3 exist"));
+        let m = msg(chain(linear("fc", 3, 12), &[3, 4]));
+        assert!(
+            m.contains("expects [12]") && m.contains("add a Flatten"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn parameter_errors_name_node_and_parameter() {
+        let chain = |p: Node| graph(vec![input(&[3]), p, output()], &[(0, 1), (1, 2)]);
+        let m = msg(chain(lif("l", 3, 0.0)));
+        assert!(
+            m.contains("node `l`: parameter `tau`") && m.contains("must be > 0"),
+            "{m}"
+        );
+        let mut bad = lif("l", 3, 1e-3);
+        if let NodeKind::Lif { v_threshold, .. } = &mut bad.kind {
+            v_threshold[2] = f32::INFINITY;
+        }
+        let m = msg(chain(bad));
+        assert!(
+            m.contains("parameter `v_threshold`: value 2 (flat index) is inf"),
+            "{m}"
+        );
+        let m = msg(chain(lif("l", 4, 1e-3)));
+        assert!(
+            m.contains("has 4 values but the population receives 3 inputs"),
+            "{m}"
+        );
+        // Scalars broadcast.
+        let g = check(chain(lif("l", 1, 1e-3))).unwrap();
+        let NodeKind::Lif { tau, .. } = &g.nodes[1].kind else {
+            panic!()
+        };
+        assert_eq!(tau.to_vec(), [1e-3; 3]);
+    }
+
+    #[test]
+    fn time_step_check_errors_below_tau_and_warns_when_coarse() {
+        let g = check(graph(
+            vec![input(&[2]), lif("fast", 2, 1e-3), output()],
+            &[(0, 1), (1, 2)],
+        ))
+        .unwrap();
+        assert_eq!(g.check_time_step(1e-4).unwrap(), Vec::<String>::new());
+        assert_eq!(g.check_time_step(5e-4).unwrap(), Vec::<String>::new());
+        let w = g.check_time_step(6e-4).unwrap();
+        assert_eq!(w.len(), 1);
+        assert!(
+            w[0].contains("node `fast`") && w[0].contains("smaller --dt"),
+            "{}",
+            w[0]
+        );
+        assert_eq!(
+            g.check_time_step(1e-3).unwrap().len(),
+            1,
+            "dt = tau is stable but coarse"
+        );
+        let e = g.check_time_step(1.5e-3).unwrap_err();
+        assert!(
+            matches!(&e, NetworkError::TimeStep { node, param, .. } if node == "fast" && param == "tau")
+        );
+        assert!(e.to_string().contains("--dt 1e-3"), "{e}");
+        for dt in [0.0, -1e-3, f32::NAN, f32::INFINITY] {
+            assert!(matches!(
+                g.check_time_step(dt),
+                Err(NetworkError::BadTimeStep { .. })
+            ));
+        }
     }
 }

@@ -117,8 +117,7 @@ fn render(
         }
     }
     for r in &rows {
-        let _ = writeln!(
-            out,
+        let line = format!(
             "  {:>w0$}  {:<w1$}  {:<w2$}  {:<w3$}  {:>w4$}  {:>w5$}  {}",
             r[0],
             r[1],
@@ -134,6 +133,7 @@ fn render(
             w4 = width[4],
             w5 = width[5]
         );
+        let _ = writeln!(out, "{}", line.trim_end());
     }
     let _ = writeln!(out, "edges:");
     for e in &s.edges {

@@ -21,7 +21,18 @@ enum Command {
     Emulate(emulate::EmulateArgs),
 }
 
-fn main() -> anyhow::Result<()> {
+/// Errors print as `error: <cause chain>` and exit with status 1.
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Import(args) => import::run(&args),
         Command::Emulate(args) => emulate::run(&args),
