@@ -121,40 +121,62 @@ impl IdealSynapses {
     }
 }
 
+thread_local! {
+    /// im2col scratch, one per worker thread: grows once, then reused at every step.
+    static COLS: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 impl Conv {
-    fn forward_one(&self, x: &[f32], out: &mut [f32]) {
+    /// One sample: im2col (`[cin/groups·kh·kw, oh·ow]` per group) then a GEMM per group.
+    fn forward_one(&self, x: &[f32], out: &mut [f32], cols: &mut Vec<f32>) {
         let cin_g = self.cin / self.groups;
         let cout_g = self.cout / self.groups;
         let [kh, kw] = self.k;
-        for oc in 0..self.cout {
-            let g = oc / cout_g;
-            let wbase = oc * cin_g * kh * kw;
-            for oy in 0..self.oh {
-                for ox in 0..self.ow {
-                    let mut acc = self.bias[oc];
-                    for ic in 0..cin_g {
-                        let c = g * cin_g + ic;
-                        for ky in 0..kh {
+        let (oh, ow) = (self.oh, self.ow);
+        let kk = cin_g * kh * kw;
+        let np = oh * ow;
+        cols.resize(kk * np, 0.0);
+        for g in 0..self.groups {
+            for ic in 0..cin_g {
+                let plane = &x[(g * cin_g + ic) * self.h * self.w..][..self.h * self.w];
+                for ky in 0..kh {
+                    for kx in 0..kw {
+                        let row = &mut cols[((ic * kh + ky) * kw + kx) * np..][..np];
+                        for oy in 0..oh {
+                            let dst = &mut row[oy * ow..(oy + 1) * ow];
                             let iy = (oy * self.stride[0] + ky * self.dilation[0]) as isize
                                 - self.padding[0] as isize;
                             if iy < 0 || iy >= self.h as isize {
+                                dst.fill(0.0);
                                 continue;
                             }
-                            let xrow = (c * self.h + iy as usize) * self.w;
-                            let wrow = wbase + (ic * kh + ky) * kw;
-                            for kx in 0..kw {
+                            let src = &plane[iy as usize * self.w..][..self.w];
+                            for (ox, d) in dst.iter_mut().enumerate() {
                                 let ix = (ox * self.stride[1] + kx * self.dilation[1]) as isize
                                     - self.padding[1] as isize;
-                                if ix < 0 || ix >= self.w as isize {
-                                    continue;
-                                }
-                                acc += self.weight[wrow + kx] * x[xrow + ix as usize];
+                                *d = if ix >= 0 && (ix as usize) < self.w {
+                                    src[ix as usize]
+                                } else {
+                                    0.0
+                                };
                             }
                         }
                     }
-                    out[(oc * self.oh + oy) * self.ow + ox] = acc;
                 }
             }
+            let wg = ArrayView2::from_shape(
+                (cout_g, kk),
+                &self.weight[g * cout_g * kk..][..cout_g * kk],
+            )
+            .expect("weight block");
+            let cv = ArrayView2::from_shape((kk, np), &cols[..kk * np]).expect("im2col block");
+            let mut ov =
+                ArrayViewMut2::from_shape((cout_g, np), &mut out[g * cout_g * np..][..cout_g * np])
+                    .expect("output block");
+            for (oc, mut r) in ov.rows_mut().into_iter().enumerate() {
+                r.fill(self.bias[g * cout_g + oc]);
+            }
+            general_mat_mul(1.0, &wg, &cv, 1.0, &mut ov);
         }
     }
 }
@@ -200,14 +222,16 @@ impl SynapticOp for IdealSynapses {
                 }
                 general_mat_mul(1.0, &xv, wt, 1.0, &mut ov);
             }
-            IdealSynapses::Conv(c) => {
+            IdealSynapses::Conv(c) => COLS.with(|cols| {
+                let cols = &mut cols.borrow_mut();
                 for r in 0..batch.rows {
                     c.forward_one(
                         &x[r * n_in..(r + 1) * n_in],
                         &mut out[r * n_out..(r + 1) * n_out],
+                        cols,
                     );
                 }
-            }
+            }),
         }
     }
 
