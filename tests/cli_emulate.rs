@@ -67,25 +67,41 @@ fn network_run_writes_report_and_int32_spike_counts() {
     let dir = tempfile::tempdir().unwrap();
     let (report, counts) = (dir.path().join("r.json"), dir.path().join("c.npy"));
     mlp_args(&mut memsnn())
-        .args(["--samples", "500", "--timesteps", "25", "--threads", "2", "--report"])
+        .args([
+            "--samples",
+            "500",
+            "--timesteps",
+            "25",
+            "--threads",
+            "2",
+            "--report",
+        ])
         .arg(&report)
         .arg("--spike-counts")
         .arg(&counts)
         .assert()
         .success()
         .stdout(predicate::str::contains("images/s"));
-    let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     assert_eq!(r["mode"], "ideal");
     assert_eq!(r["samples"], 500);
     assert_eq!(r["config"]["timesteps"], 25);
     assert_eq!(r["config"]["dt"], 1e-4);
     assert_eq!(r["config"]["reset"], "zero");
     assert_eq!(r["readout"], "spike_counts");
-    assert!(r["semantics"]["integration"].as_str().unwrap().contains("forward Euler"));
+    assert!(
+        r["semantics"]["integration"]
+            .as_str()
+            .unwrap()
+            .contains("forward Euler")
+    );
     assert_eq!(r["layers"].as_array().unwrap().len(), 4);
     let c: ndarray::Array2<i32> = ndarray_npy::read_npy(&counts).unwrap();
-    let want: ndarray::Array2<i32> =
-        ndarray_npy::read_npy(shared("fixtures/snntorch-mnist-mlp/snntorch_spike_counts.npy")).unwrap();
+    let want: ndarray::Array2<i32> = ndarray_npy::read_npy(shared(
+        "fixtures/snntorch-mnist-mlp/snntorch_spike_counts.npy",
+    ))
+    .unwrap();
     assert_eq!(c.shape(), &[500, 10]);
     let same = (0..500).filter(|&i| c.row(i) == want.row(i)).count();
     assert!(same >= 498, "{same}");
@@ -105,7 +121,11 @@ fn data_not_matching_the_network_input_is_rejected() {
             .arg(shared("data/mnist/test-labels-idx1-ubyte.gz"))
             .arg("--spike-counts")
             .arg(&counts),
-        &["784 values per sample", "expects 2312", "test-images-idx3-ubyte.gz"],
+        &[
+            "784 values per sample",
+            "expects 2312",
+            "test-images-idx3-ubyte.gz",
+        ],
     );
     assert!(!counts.exists(), "no output on failure");
 }
@@ -154,7 +174,11 @@ fn truncated_idx_is_rejected() {
     bytes.extend(vec![0u8; 1000]);
     std::fs::write(&p, bytes).unwrap();
     fails(
-        mlp_with(&mut memsnn(), &p, &shared("data/mnist/test-labels-idx1-ubyte.gz")),
+        mlp_with(
+            &mut memsnn(),
+            &p,
+            &shared("data/mnist/test-labels-idx1-ubyte.gz"),
+        ),
         &["cut-images.idx", "truncated"],
     );
 }
@@ -169,11 +193,26 @@ fn time_step_longer_than_tau_is_rejected_naming_the_node() {
 
 #[test]
 fn bad_options_are_rejected() {
-    fails(mlp_args(&mut memsnn()).args(["--reset", "sideways"]), &["sideways"]);
-    fails(mlp_args(&mut memsnn()).args(["--encoding", "morse"]), &["morse"]);
-    fails(mlp_args(&mut memsnn()).args(["--timesteps", "0"]), &["timesteps"]);
-    fails(mlp_args(&mut memsnn()).args(["--samples", "0"]), &["samples"]);
-    fails(mlp_args(&mut memsnn()).args(["--threads", "0"]), &["threads"]);
+    fails(
+        mlp_args(&mut memsnn()).args(["--reset", "sideways"]),
+        &["sideways"],
+    );
+    fails(
+        mlp_args(&mut memsnn()).args(["--encoding", "morse"]),
+        &["morse"],
+    );
+    fails(
+        mlp_args(&mut memsnn()).args(["--timesteps", "0"]),
+        &["timesteps"],
+    );
+    fails(
+        mlp_args(&mut memsnn()).args(["--samples", "0"]),
+        &["samples"],
+    );
+    fails(
+        mlp_args(&mut memsnn()).args(["--threads", "0"]),
+        &["threads"],
+    );
     fails(mlp_args(&mut memsnn()).args(["--dt=-1"]), &["dt"]);
 }
 

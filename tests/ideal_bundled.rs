@@ -18,9 +18,13 @@ fn argmax(r: ndarray::ArrayView1<i32>) -> usize {
 
 /// Run the first `n` samples of a bundled netlist; returns (identical counts, identical predictions, accuracy).
 fn check(name: &str, n: usize) -> (f64, f64, f64) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("netlists").join(name);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("netlists")
+        .join(name);
     let netlist = Netlist::read(&dir.join("netlist.ron")).unwrap();
-    let Some(NetworkSource::Nir(nir)) = netlist.network.clone() else { unreachable!() };
+    let Some(NetworkSource::Nir(nir)) = netlist.network.clone() else {
+        unreachable!()
+    };
     let d = netlist.dataset.clone().unwrap();
     let cfg = IdealConfig {
         netlist: Some(dir.join("netlist.ron")),
@@ -41,15 +45,27 @@ fn check(name: &str, n: usize) -> (f64, f64, f64) {
     let want: Array2<i32> = ndarray_npy::read_npy(dir.join("snntorch_spike_counts.npy")).unwrap();
     let want = want.slice(s![..n, ..]);
     assert_eq!(counts.shape(), want.shape());
-    let same = counts.rows().into_iter().zip(want.rows()).filter(|(a, b)| a == b).count();
+    let same = counts
+        .rows()
+        .into_iter()
+        .zip(want.rows())
+        .filter(|(a, b)| a == b)
+        .count();
     let same_pred = want
         .rows()
         .into_iter()
         .zip(&res.predictions)
         .filter(|(w, p)| argmax(*w) == **p)
         .count();
-    eprintln!("{name}: {same}/{n} identical count vectors, {same_pred}/{n} predictions, accuracy {}", report.accuracy);
-    (same as f64 / n as f64, same_pred as f64 / n as f64, report.accuracy)
+    eprintln!(
+        "{name}: {same}/{n} identical count vectors, {same_pred}/{n} predictions, accuracy {}",
+        report.accuracy
+    );
+    (
+        same as f64 / n as f64,
+        same_pred as f64 / n as f64,
+        report.accuracy,
+    )
 }
 
 #[test]

@@ -168,8 +168,8 @@ impl Checker<'_> {
                 let r = self.dt / t;
                 if r > 1.0 + 1e-6 {
                     return Err(self.err(format!(
-                        "{name}[{i}] = {t:e} s is shorter than dt = {:e} s: forward Euler would diverge; \
-                         use a time step dt ≤ {t:e} s (--dt)",
+                        "{name}[{i}] = {t:.4e} s is shorter than dt = {:.4e} s: forward Euler would diverge; \
+                         use a time step dt ≤ {t:.4e} s (--dt)",
                         self.dt
                     )));
                 }

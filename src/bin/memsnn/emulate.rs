@@ -165,6 +165,12 @@ pub fn run(args: &EmulateArgs) -> anyhow::Result<()> {
         b.build().context("cannot start worker threads")?
     };
     let graph = load_nir(&cfg.network)?;
+    // Coarse steps (dt > τ/2) are legal but far from the continuous dynamics: say so.
+    if let Ok(warnings) = graph.check_time_step(cfg.dt as f32) {
+        for w in warnings {
+            eprintln!("warning: {}: {w}", cfg.network.display());
+        }
+    }
     let data = Dataset::read_idx(&cfg.images, &cfg.labels, cfg.samples)?;
     let n = data.len();
     let bar = ProgressBar::new(n as u64);
