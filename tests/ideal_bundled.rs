@@ -1,7 +1,7 @@
 //! The bundled netlists (mnist-mlp, fashion-cnn) reproduce their snnTorch reference spike counts in ideal mode: ≥ 99.5 % identical count vectors, ≥ 99.9 % identical predictions, accuracy as recorded.
 
 use memsnn::encode::Dataset;
-use memsnn::network::{Netlist, NetworkSource, load_nir};
+use memsnn::network::Netlist;
 use memsnn::report::IdealConfig;
 use ndarray::{Array2, s};
 use std::path::Path;
@@ -22,13 +22,10 @@ fn check(name: &str, n: usize) -> (f64, f64, f64) {
         .join("netlists")
         .join(name);
     let netlist = Netlist::read(&dir.join("netlist.ron")).unwrap();
-    let Some(NetworkSource::Nir(nir)) = netlist.network.clone() else {
-        unreachable!()
-    };
     let d = netlist.dataset.clone().unwrap();
     let cfg = IdealConfig {
         netlist: Some(dir.join("netlist.ron")),
-        network: nir.clone(),
+        network: netlist.network.clone().unwrap(),
         images: d.images.clone(),
         labels: d.labels.clone(),
         samples: Some(n),
@@ -38,7 +35,7 @@ fn check(name: &str, n: usize) -> (f64, f64, f64) {
         encoding: netlist.encoding,
         seed: netlist.seed,
     };
-    let graph = load_nir(&nir).unwrap();
+    let graph = cfg.load_network().unwrap();
     let data = Dataset::read_idx(&d.images, &d.labels, Some(n)).unwrap();
     let (report, res) = cfg.run_with(&graph, &data, &|_| ()).unwrap();
     let counts = res.spike_counts().unwrap();

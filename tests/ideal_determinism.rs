@@ -1,7 +1,7 @@
 //! Ideal runs are deterministic: identical reports and outputs with 1 and 2 rayon threads, for direct and random (Poisson) encodings.
 
 use memsnn::encode::{Dataset, Encoding};
-use memsnn::network::load_nir;
+use memsnn::network::{NetworkSpec, load_nir};
 use memsnn::neuron::Reset;
 use memsnn::report::IdealConfig;
 use std::path::PathBuf;
@@ -26,7 +26,7 @@ fn one_and_two_threads_give_identical_reports() {
     for encoding in [Encoding::Direct, Encoding::Poisson { max_rate: 2000.0 }] {
         let cfg = IdealConfig {
             netlist: None,
-            network: network.clone(),
+            network: NetworkSpec::Nir(network.clone()),
             images: images.clone(),
             labels: labels.clone(),
             samples: Some(300),

@@ -16,7 +16,7 @@ mod validate;
 
 pub use error::{NetworkError, SUPPORTED_TYPES};
 pub use graph::{Graph, Node, NodeKind, Shape, numel};
-pub use netlist::{DatasetSpec, NETLIST_VERSION, Netlist, NetworkSource};
+pub use netlist::{DatasetSpec, NETLIST_VERSION, Netlist};
 pub use nir::{NirFile, load_nir, parse_nir_bytes, read_nir};
 pub use spec::{LayerSpec, NetworkSpec, Pair, Param};
 pub use summary::{EdgeSummary, NodeSummary, ParamSummary, Summary};

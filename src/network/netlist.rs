@@ -16,6 +16,7 @@
 //! Every field has a default (see [`Netlist`]), unknown fields are errors, and relative paths
 //! resolve against the netlist's own folder.
 
+use super::NetworkSpec;
 use crate::config::{ConfigError, FieldError, read_ron, resolve};
 use crate::encode::Encoding;
 use crate::neuron::Reset;
@@ -24,13 +25,6 @@ use std::path::{Path, PathBuf};
 
 /// The netlist format version this build reads.
 pub const NETLIST_VERSION: u32 = 1;
-
-/// Where a netlist's network comes from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum NetworkSource {
-    /// A NIR file (relative to the netlist).
-    Nir(PathBuf),
-}
 
 /// The data set of a netlist (IDX files).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -51,8 +45,9 @@ pub struct DatasetSpec {
 pub struct Netlist {
     /// Format version; must be [`NETLIST_VERSION`] (default).
     pub version: u32,
-    /// The network (required).
-    pub network: Option<NetworkSource>,
+    /// The network (required): `Nir("file.nir")` or inline `Layers(…)` (see [`NetworkSpec`]);
+    /// its paths stay relative to the netlist and are resolved when it is loaded.
+    pub network: Option<NetworkSpec>,
     /// Time step (s). Default 1e-4.
     pub dt: f64,
     /// Timesteps per sample. Default 25.
@@ -89,15 +84,11 @@ impl Default for Netlist {
 }
 
 impl Netlist {
-    /// Read, validate and resolve a netlist file: paths become relative to the current
-    /// directory (joined with the netlist's folder).
+    /// Read and validate a netlist file; the data set paths are resolved against its folder
+    /// (the network's paths are resolved by [`NetworkSpec::load`] with the netlist as base).
     pub fn read(path: &Path) -> Result<Netlist, ConfigError> {
         let mut n: Netlist = read_ron(path)?;
         n.validate().map_err(|e| e.in_file(path))?;
-        match &mut n.network {
-            Some(NetworkSource::Nir(p)) => *p = resolve(path, p),
-            None => unreachable!("validated"),
-        }
         if let Some(d) = &mut n.dataset {
             d.images = resolve(path, &d.images);
             d.labels = resolve(path, &d.labels);
@@ -157,10 +148,7 @@ mod tests {
         )
         .unwrap();
         let n = Netlist::read(&p).unwrap();
-        assert_eq!(
-            n.network,
-            Some(NetworkSource::Nir(dir.path().join("m.nir")))
-        );
+        assert_eq!(n.network, Some(NetworkSpec::Nir("m.nir".into())));
         assert_eq!((n.dt, n.timesteps, n.reset), (1e-4, 25, Reset::Subtract));
         assert_eq!(n.encoding, Encoding::Poisson { max_rate: 500.0 });
         let d = n.dataset.unwrap();
@@ -189,10 +177,13 @@ mod tests {
             let f = entry.unwrap().path().join("netlist.ron");
             if f.exists() {
                 let n = Netlist::read(&f).unwrap_or_else(|e| panic!("{e}"));
-                let Some(NetworkSource::Nir(nir)) = &n.network else {
-                    unreachable!()
-                };
-                assert!(nir.exists(), "{}", nir.display());
+                let graph = n
+                    .network
+                    .as_ref()
+                    .unwrap()
+                    .load(&f)
+                    .unwrap_or_else(|e| panic!("{e}"));
+                assert!(graph.input().is_some() && graph.output().is_some());
                 let d = n
                     .dataset
                     .as_ref()

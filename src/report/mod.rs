@@ -6,19 +6,19 @@
 //! [`RunResult`]. Reports hold no wall-clock times, so identical inputs give identical reports.
 
 use crate::encode::{Dataset, Encoding};
-use crate::network::load_nir;
+use crate::network::NetworkSpec;
 use crate::neuron::{Discretisation, Reset};
 use crate::sim::{Engine, LayerActivity, Readout, RunOptions, RunResult};
 use serde::{Deserialize, Serialize};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The resolved configuration of an ideal-mode run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IdealConfig {
-    /// The netlist the run came from, if any.
+    /// The netlist the run came from, if any: the network's relative paths resolve against it.
     pub netlist: Option<PathBuf>,
-    /// The NIR file.
-    pub network: PathBuf,
+    /// The network (relative paths: against the netlist's folder, else the working directory).
+    pub network: NetworkSpec,
     /// IDX images.
     pub images: PathBuf,
     /// IDX labels.
@@ -76,6 +76,23 @@ pub struct IdealReport {
 }
 
 impl IdealConfig {
+    /// Load and validate the network.
+    pub fn load_network(&self) -> Result<crate::network::Graph, crate::network::NetworkError> {
+        self.network
+            .load(self.netlist.as_deref().unwrap_or(Path::new("memsnn")))
+    }
+
+    /// A one-line description of the network's source (the resolved NIR path).
+    pub fn network_display(&self) -> String {
+        let base = self.netlist.as_deref().unwrap_or(Path::new("memsnn"));
+        match &self.network {
+            NetworkSpec::Nir(p) => crate::config::resolve(base, p).display().to_string(),
+            NetworkSpec::Layers { layers, .. } => {
+                format!("{} inline layers in {}", layers.len(), base.display())
+            }
+        }
+    }
+
     /// The semantics this configuration implies.
     pub fn semantics(&self, readout: Readout) -> Semantics {
         let reset = match self.reset {
@@ -123,7 +140,7 @@ impl IdealConfig {
         &self,
         progress: &(dyn Fn(usize) + Sync),
     ) -> crate::Result<(IdealReport, RunResult)> {
-        let graph = load_nir(&self.network)?;
+        let graph = self.load_network()?;
         let data = Dataset::read_idx(&self.images, &self.labels, self.samples)?;
         self.run_with(&graph, &data, progress)
     }

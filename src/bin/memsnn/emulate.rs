@@ -4,7 +4,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use memsnn::encode::{Dataset, Encoding};
-use memsnn::network::{Netlist, NetworkSource, load_nir};
+use memsnn::network::{Netlist, NetworkSpec};
 use memsnn::neuron::Reset;
 use memsnn::report::{IdealConfig, IdealReport};
 use memsnn::sim::Readout;
@@ -76,7 +76,7 @@ fn resolve(args: &EmulateArgs) -> anyhow::Result<IdealConfig> {
         Some(net) => (
             None,
             Netlist {
-                network: Some(NetworkSource::Nir(net.clone())),
+                network: Some(NetworkSpec::Nir(net.clone())),
                 ..Netlist::default()
             },
         ),
@@ -89,7 +89,7 @@ fn resolve(args: &EmulateArgs) -> anyhow::Result<IdealConfig> {
             (Some(p), n)
         }
     };
-    let Some(NetworkSource::Nir(network)) = netlist.network.clone() else {
+    let Some(network) = netlist.network.clone() else {
         bail!("the netlist names no network");
     };
     let (images, labels) = match (&args.data, &args.labels, &netlist.dataset) {
@@ -164,11 +164,11 @@ pub fn run(args: &EmulateArgs) -> anyhow::Result<()> {
         }
         b.build().context("cannot start worker threads")?
     };
-    let graph = load_nir(&cfg.network)?;
+    let graph = cfg.load_network()?;
     // Coarse steps (dt > τ/2) are legal but far from the continuous dynamics: say so.
     if let Ok(warnings) = graph.check_time_step(cfg.dt as f32) {
         for w in warnings {
-            eprintln!("warning: {}: {w}", cfg.network.display());
+            eprintln!("warning: {}: {w}", cfg.network_display());
         }
     }
     let data = Dataset::read_idx(&cfg.images, &cfg.labels, cfg.samples)?;
@@ -187,7 +187,7 @@ pub fn run(args: &EmulateArgs) -> anyhow::Result<()> {
         .with_context(|| {
             format!(
                 "cannot run {} on {}",
-                cfg.network.display(),
+                cfg.network_display(),
                 cfg.images.display()
             )
         })?;
@@ -228,7 +228,7 @@ fn render(r: &IdealReport, secs: f64, threads: usize) -> String {
     if let Some(n) = &c.netlist {
         let _ = writeln!(s, "netlist   {}", n.display());
     }
-    let _ = writeln!(s, "network   {}", c.network.display());
+    let _ = writeln!(s, "network   {}", c.network_display());
     let _ = writeln!(
         s,
         "data      {} ({} samples)",
