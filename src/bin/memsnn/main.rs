@@ -18,7 +18,7 @@ enum Command {
     /// Load a NIR file, validate it and summarise the network.
     Import(import::ImportArgs),
     /// Run a trained SNN on a data set and report accuracy and per-layer activity.
-    Emulate(emulate::EmulateArgs),
+    Emulate(Box<emulate::EmulateArgs>),
 }
 
 /// Errors print as `error: <cause chain>` and exit with status 1.
