@@ -226,3 +226,88 @@ fn random_encodings_run_from_the_cli() {
             .stdout(predicate::str::contains(format!("encoding = {enc}")));
     }
 }
+
+#[test]
+fn bad_nir_files_are_rejected_naming_file_and_cause() {
+    for (file, cause) in [
+        ("truncated.nir", "truncated or corrupt HDF5"),
+        ("not_hdf5.nir", "not an HDF5 file"),
+        ("unsupported.nir", "unsupported type `Delay`"),
+        ("shape_mismatch.nir", "shape mismatch on edge"),
+    ] {
+        let nir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/nir")
+            .join(file);
+        fails(
+            memsnn()
+                .args(["emulate", "--ideal", "--network"])
+                .arg(&nir)
+                .arg("--data")
+                .arg(shared("data/mnist/test-images-idx3-ubyte.gz"))
+                .arg("--labels")
+                .arg(shared("data/mnist/test-labels-idx1-ubyte.gz")),
+            &[file, cause],
+        );
+    }
+}
+
+#[test]
+fn netlist_with_inline_layers_runs_and_matches_the_nir_network() {
+    // The fixture MLP's weights written as .npy and declared inline must give the same report
+    // numbers as the NIR file itself.
+    let graph = memsnn::network::load_nir(&shared("fixtures/snntorch-mnist-mlp/mlp.nir")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut k = 0;
+    for node in &graph.nodes {
+        if let memsnn::network::NodeKind::Affine { weight, bias } = &node.kind {
+            ndarray_npy::write_npy(dir.path().join(format!("w{k}.npy")), weight).unwrap();
+            ndarray_npy::write_npy(dir.path().join(format!("b{k}.npy")), bias).unwrap();
+            k += 1;
+        }
+    }
+    assert_eq!(k, 2);
+    let tau = 1e-4 / (1.0 - 0.9);
+    let r = tau / 1e-4;
+    let netlist = dir.path().join("net.ron");
+    std::fs::write(
+        &netlist,
+        format!(
+            "(network: Layers(input: [784], layers: [\n\
+             Affine(weight: \"w0.npy\", bias: Some(\"b0.npy\")), Lif(tau: {tau}, r: {r}, v_threshold: 1.0),\n\
+             Affine(weight: \"w1.npy\", bias: Some(\"b1.npy\")), Lif(tau: {tau}, r: {r}, v_threshold: 1.0)]),\n\
+             timesteps: 25, dataset: Some((images: {:?}, labels: {:?}, samples: Some(300))))",
+            shared("data/mnist/test-images-idx3-ubyte.gz"),
+            shared("data/mnist/test-labels-idx1-ubyte.gz"),
+        ),
+    )
+    .unwrap();
+    let (r1, r2) = (dir.path().join("a.json"), dir.path().join("b.json"));
+    memsnn()
+        .arg("emulate")
+        .arg(&netlist)
+        .arg("--report")
+        .arg(&r1)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("4 inline layers"));
+    mlp_args(&mut memsnn())
+        .args(["--samples", "300", "--report"])
+        .arg(&r2)
+        .assert()
+        .success();
+    let read = |p: &Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+    };
+    let (a, b) = (read(&r1), read(&r2));
+    assert_eq!(a["accuracy"], b["accuracy"]);
+    assert_eq!(a["predictions"], b["predictions"]);
+    let spikes = |v: &serde_json::Value| -> Vec<u64> {
+        v["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["spikes"].as_u64().unwrap())
+            .collect()
+    };
+    assert_eq!(spikes(&a), spikes(&b));
+}
