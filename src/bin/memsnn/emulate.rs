@@ -178,7 +178,8 @@ pub fn run(args: &EmulateArgs) -> anyhow::Result<()> {
         ProgressStyle::with_template("{bar:40} {pos}/{len} samples ({per_sec}, eta {eta})")
             .expect("valid template"),
     );
-    if n * cfg.timesteps < 200_000 {
+    // Only long runs get a bar (indicatif also hides it when stderr is not a terminal).
+    if n * cfg.timesteps < 20_000 {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
     let start = Instant::now();
