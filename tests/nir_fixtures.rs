@@ -328,3 +328,17 @@ fn nested_subgraph_is_inlined_with_dotted_names_and_its_cycle_kept() {
     assert_eq!(g.nodes[g.edges[rec[0]].0].name, "rnn.w_rec");
     assert_eq!(node(&g, "readout").output_shape, [2]);
 }
+
+#[test]
+fn flatten_dims_that_count_a_batch_dimension_are_shifted() {
+    let g = read_nir(&data("flatten_batch.nir")).unwrap().graph;
+    assert_eq!(node(&g, "input").output_shape, [2, 3, 4]);
+    assert_eq!(node(&g, "flat").output_shape, [24]);
+    assert!(matches!(
+        node(&g, "flat").kind,
+        NodeKind::Flatten {
+            start_dim: 0,
+            end_dim: 2
+        }
+    ));
+}

@@ -57,6 +57,18 @@ fn inline_layers_rebuild_the_snntorch_mlp_exactly() {
     );
     let g = s.load(&netlist).unwrap();
     assert_eq!(g, nir, "same names, kinds, parameters, shapes and edges");
+
+    // The resolved spec (absolute paths) loads the same graph from anywhere, and survives a
+    // round trip through RON.
+    let resolved = s.resolved(&netlist);
+    let text = ron::ser::to_string(&resolved).unwrap();
+    assert!(
+        text.contains(&*dir.path().join("weights/w1.npy").to_string_lossy()),
+        "{text}"
+    );
+    let again: NetworkSpec = parse_ron(&text, Path::new("elsewhere/x.ron")).unwrap();
+    assert_eq!(again, resolved);
+    assert_eq!(again.load(Path::new("elsewhere/x.ron")).unwrap(), nir);
 }
 
 #[test]

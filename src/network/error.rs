@@ -65,7 +65,7 @@ pub enum NetworkError {
         to: String,
         /// Shape the source node outputs.
         from_shape: Shape,
-        /// What the target node expects, in words and with its shape (e.g. "(Affine) expects [128]").
+        /// What the target node expects, in words and with its shape (e.g. `(Affine) expects [128]`).
         expected: String,
     },
     /// A node parameter is malformed: wrong length or rank, non-finite, out of range.

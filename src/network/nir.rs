@@ -83,7 +83,9 @@ struct Hint {
 
 fn check_hints(graph: &Graph, hints: &[Hint], path: &Path) -> Result<(), NetworkError> {
     for h in hints {
-        let i = graph.index_of(&h.node).expect("hint for a loaded node");
+        let Some(i) = graph.index_of(&h.node) else {
+            continue; // a subgraph's own Input node, removed when it was inlined
+        };
         let node = &graph.nodes[i];
         let actual: &[usize] = match node.kind {
             // Conv2d `input_shape` is [H, W] (or [C, H, W]).
@@ -336,12 +338,13 @@ impl Reader<'_> {
         } else {
             ds.read_string().map_err(|e| self.corrupt(&epath, e))?
         };
-        if !(shape.len() == 2 && shape[1] == 2 || flat.is_empty()) {
+        let well_formed = shape.len() == 2 && shape[1] == 2 && flat.len() as u64 == 2 * shape[0];
+        if !(well_formed || flat.is_empty()) {
             return Err(bad_graph(format!(
                 "`{epath}` must be an [n, 2] array of node names, found shape {shape:?}"
             )));
         }
-        for pair in flat.chunks(2) {
+        for pair in flat.chunks_exact(2) {
             let a = format!("{prefix}{}", pair[0].trim_end_matches('\0'));
             let b = format!("{prefix}{}", pair[1].trim_end_matches('\0'));
             let sources = match aliases.get(&a) {
@@ -632,13 +635,19 @@ impl NodeReader<'_> {
                 }
             }
             "Flatten" => {
-                if let Some(s) = self.shape_param(&["input_type"])? {
+                let mut start_dim = self.int_signed("start_dim", 1)?;
+                let mut end_dim = self.int_signed("end_dim", -1)?;
+                if let Some(mut s) = self.shape_param(&["input_type"])? {
+                    // `input_type` with a batch dimension ([1, n] or [1, c, h, w], as for
+                    // Input): its dimension indices count the batch, so shift them.
+                    if (s.len() == 2 || s.len() == 4) && s[0] == 1 {
+                        s.remove(0);
+                        start_dim -= i64::from(start_dim > 0);
+                        end_dim -= i64::from(end_dim > 0);
+                    }
                     hint = Some(("input_type", s));
                 }
-                NodeKind::Flatten {
-                    start_dim: self.int_signed("start_dim", 1)?,
-                    end_dim: self.int_signed("end_dim", -1)?,
-                }
+                NodeKind::Flatten { start_dim, end_dim }
             }
             "LIF" => NodeKind::Lif {
                 tau: self.array("tau")?,

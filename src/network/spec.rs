@@ -354,6 +354,102 @@ impl NetworkSpec {
     }
 }
 
+impl NetworkSpec {
+    /// The same spec with every relative path resolved against `base_file`'s folder, for
+    /// writing the resolved configuration next to an output.
+    pub fn resolved(&self, base_file: &Path) -> NetworkSpec {
+        let r = |p: &PathBuf| resolve(base_file, p);
+        let ro = |p: &Option<PathBuf>| p.as_ref().map(r);
+        let rp = |p: &Param| match p {
+            Param::Value(v) => Param::Value(*v),
+            Param::File(f) => Param::File(r(f)),
+        };
+        match self {
+            NetworkSpec::Nir(p) => NetworkSpec::Nir(r(p)),
+            NetworkSpec::Layers { input, layers } => NetworkSpec::Layers {
+                input: input.clone(),
+                layers: layers
+                    .iter()
+                    .map(|l| {
+                        let mut l = l.clone();
+                        match &mut l {
+                            LayerSpec::Affine { weight, bias, .. } => {
+                                *weight = r(weight);
+                                *bias = ro(bias);
+                            }
+                            LayerSpec::Linear { weight, .. } => *weight = r(weight),
+                            LayerSpec::Conv2d { weight, bias, .. } => {
+                                *weight = r(weight);
+                                *bias = ro(bias);
+                            }
+                            LayerSpec::AvgPool2d { .. }
+                            | LayerSpec::SumPool2d { .. }
+                            | LayerSpec::Flatten { .. } => {}
+                            LayerSpec::Lif {
+                                tau,
+                                r: res,
+                                v_leak,
+                                v_threshold,
+                                v_reset,
+                                recurrent,
+                                ..
+                            } => {
+                                for p in [tau, res, v_leak, v_threshold, v_reset] {
+                                    *p = rp(p);
+                                }
+                                *recurrent = ro(recurrent);
+                            }
+                            LayerSpec::If {
+                                r: res,
+                                v_threshold,
+                                v_reset,
+                                recurrent,
+                                ..
+                            } => {
+                                for p in [res, v_threshold, v_reset] {
+                                    *p = rp(p);
+                                }
+                                *recurrent = ro(recurrent);
+                            }
+                            LayerSpec::CubaLif {
+                                tau_syn,
+                                tau_mem,
+                                r: res,
+                                v_leak,
+                                v_threshold,
+                                v_reset,
+                                w_in,
+                                recurrent,
+                                ..
+                            } => {
+                                for p in [tau_syn, tau_mem, res, v_leak, v_threshold, v_reset, w_in]
+                                {
+                                    *p = rp(p);
+                                }
+                                *recurrent = ro(recurrent);
+                            }
+                            LayerSpec::Li {
+                                tau,
+                                r: res,
+                                v_leak,
+                                ..
+                            } => {
+                                for p in [tau, res, v_leak] {
+                                    *p = rp(p);
+                                }
+                            }
+                            LayerSpec::Integrator { r: res, .. } => *res = rp(res),
+                            LayerSpec::Scale { scale, .. } => *scale = rp(scale),
+                            LayerSpec::Threshold { threshold, .. } => *threshold = rp(threshold),
+                        }
+                        l
+                    })
+                    .collect(),
+            },
+        }
+    }
+}
+
 struct Loader<'a> {
     base: &'a Path,
     layer: String,

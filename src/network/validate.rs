@@ -136,6 +136,11 @@ impl NodeKind {
     }
 }
 
+/// Largest number of elements of the input tensor (per sample).
+const MAX_ELEMENTS: usize = 1 << 32;
+/// Largest kernel size, stride, padding or dilation (guards the size arithmetic).
+const MAX_SETTING: usize = 1 << 20;
+
 struct Validator<'a> {
     path: &'a Path,
     graph: Graph,
@@ -344,6 +349,20 @@ impl Validator<'_> {
                         ),
                     ));
                 }
+                let fits = s
+                    .iter()
+                    .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+                    .is_some_and(|n| n <= MAX_ELEMENTS);
+                if !fits {
+                    return Err(self.bad_param(
+                        i,
+                        "shape",
+                        format!(
+                            "the input shape {} has more than {MAX_ELEMENTS} elements",
+                            fmt_shape(&s)
+                        ),
+                    ));
+                }
                 s
             } else {
                 // Forward predecessors only: recurrent inputs are checked afterwards.
@@ -368,6 +387,18 @@ impl Validator<'_> {
                 s
             };
             let output_shape = self.node_output(i, &input_shape)?;
+            let size = output_shape
+                .iter()
+                .try_fold(1usize, |acc, &d| acc.checked_mul(d));
+            if size.is_none_or(|n| n > MAX_ELEMENTS) {
+                return Err(self.bad_graph(format!(
+                    "node `{}` ({}) would output {} values per sample (shape {}), more than {MAX_ELEMENTS}",
+                    self.graph.nodes[i].name,
+                    self.graph.nodes[i].kind.type_name(),
+                    size.map_or_else(|| "too many".to_string(), |n| n.to_string()),
+                    fmt_shape(&output_shape)
+                )));
+            }
             let node = &mut self.graph.nodes[i];
             node.input_shape = input_shape;
             node.output_shape = output_shape;
@@ -460,11 +491,7 @@ impl Validator<'_> {
             } => {
                 let (oc, icg, kh, kw) = weight.dim();
                 let (stride, padding, dilation, groups) = (*stride, *padding, *dilation, *groups);
-                let inp = if input.len() == 4 && input[0] == 1 {
-                    &input[1..]
-                } else {
-                    input
-                };
+                let inp = input;
                 if inp.len() != 3 {
                     return Err(self.mismatch(
                         self.pred(i),
@@ -488,6 +515,20 @@ impl Validator<'_> {
                         i,
                         "groups",
                         format!("{oc} output channels are not divisible by groups = {groups}"),
+                    ));
+                }
+                if [stride, padding, dilation, [kh, kw]]
+                    .iter()
+                    .flatten()
+                    .any(|&x| x > MAX_SETTING)
+                {
+                    return Err(self.bad_param(
+                        i,
+                        "stride",
+                        format!(
+                            "kernel, stride, padding and dilation must be at most {MAX_SETTING}, \
+                             found kernel [{kh}, {kw}], stride {stride:?}, padding {padding:?}, dilation {dilation:?}"
+                        ),
                     ));
                 }
                 if stride.contains(&0) || dilation.contains(&0) {
@@ -548,17 +589,27 @@ impl Validator<'_> {
                 padding,
             } => {
                 let (kernel, stride, padding) = (*kernel, *stride, *padding);
-                let inp = if input.len() == 4 && input[0] == 1 {
-                    &input[1..]
-                } else {
-                    input
-                };
+                let inp = input;
                 if inp.len() != 3 {
                     return Err(self.mismatch(
                         self.pred(i),
                         i,
                         input,
                         expects("a [channels, height, width] input".into()),
+                    ));
+                }
+                if [kernel, stride, padding]
+                    .iter()
+                    .flatten()
+                    .any(|&x| x > MAX_SETTING)
+                {
+                    return Err(self.bad_param(
+                        i,
+                        "kernel_size",
+                        format!(
+                            "kernel, stride and padding must be at most {MAX_SETTING}, \
+                             found {kernel:?}, {stride:?}, {padding:?}"
+                        ),
                     ));
                 }
                 if kernel.contains(&0) || stride.contains(&0) {
@@ -1070,5 +1121,116 @@ mod tests {
                 Err(NetworkError::BadTimeStep { .. })
             ));
         }
+    }
+
+    /// Random small graphs (chains plus random extra edges, random layer sizes): validation never
+    /// panics, and every graph it accepts is consistent: topological order, recurrent edges
+    /// exactly the backward ones, equal shapes across every edge, parameters sized to their
+    /// population, and validating again changes nothing.
+    #[test]
+    fn random_graphs_validate_consistently_or_fail_cleanly() {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let mut accepted = 0;
+        let mut with_cycles = 0;
+        for case in 0..3000 {
+            let mid = rng.random_range(1..6usize);
+            let rank = rng.random_range(1..4usize);
+            let in_shape: Vec<usize> = (0..rank).map(|_| rng.random_range(1..6)).collect();
+            let mut nodes = vec![input(&in_shape)];
+            for k in 0..mid {
+                let name = format!("n{k}");
+                let small = |rng: &mut rand_chacha::ChaCha8Rng| rng.random_range(1..5usize);
+                let node = match rng.random_range(0..7) {
+                    0 => linear(&name, small(&mut rng), small(&mut rng)),
+                    1 | 2 => lif(&name, if rng.random() { 1 } else { small(&mut rng) }, 1e-3),
+                    3 => n(
+                        &name,
+                        NodeKind::Flatten {
+                            start_dim: rng.random_range(-2..2),
+                            end_dim: rng.random_range(-2..3),
+                        },
+                    ),
+                    4 => n(
+                        &name,
+                        NodeKind::SumPool2d {
+                            kernel: [rng.random_range(1..3), rng.random_range(1..3)],
+                            stride: [rng.random_range(1..3), 1],
+                            padding: [rng.random_range(0..2), 0],
+                        },
+                    ),
+                    5 => conv(
+                        &name,
+                        rng.random_range(1..3) * 2,
+                        rng.random_range(1..3),
+                        rng.random_range(1..3),
+                        rng.random_range(1..3),
+                        rng.random_range(0..2),
+                        rng.random_range(1..3),
+                    ),
+                    _ => n(
+                        &name,
+                        NodeKind::Scale {
+                            scale: Array1::from_elem(small(&mut rng), 2.0),
+                        },
+                    ),
+                };
+                nodes.push(node);
+            }
+            nodes.push(output());
+            let count = nodes.len();
+            let mut edges: Vec<(usize, usize)> = (0..count - 1).map(|i| (i, i + 1)).collect();
+            for _ in 0..rng.random_range(0..3) {
+                let e = (
+                    rng.random_range(1..count - 1),
+                    rng.random_range(1..count - 1),
+                );
+                if !edges.contains(&e) {
+                    edges.push(e);
+                }
+            }
+            // Shuffle the storage order so validation has to find the order itself.
+            let mut perm: Vec<usize> = (0..count).collect();
+            for i in (1..count).rev() {
+                perm.swap(i, rng.random_range(0..=i));
+            }
+            let mut shuffled: Vec<Option<Node>> = vec![None; count];
+            for (old, node) in nodes.into_iter().enumerate() {
+                shuffled[perm[old]] = Some(node);
+            }
+            let g = Graph {
+                nodes: shuffled.into_iter().map(|n| n.unwrap()).collect(),
+                edges: edges.iter().map(|&(u, v)| (perm[u], perm[v])).collect(),
+            };
+            let Ok(g) = check(g) else { continue };
+            accepted += 1;
+            assert!(matches!(g.nodes[0].kind, NodeKind::Input), "case {case}");
+            assert!(
+                matches!(g.nodes[count - 1].kind, NodeKind::Output),
+                "case {case}"
+            );
+            if !g.recurrent_edges().is_empty() {
+                with_cycles += 1;
+            }
+            for (e, &(u, v)) in g.edges.iter().enumerate() {
+                assert_eq!(g.is_recurrent_edge(e), u >= v);
+                assert_eq!(
+                    g.nodes[u].output_shape, g.nodes[v].input_shape,
+                    "case {case}"
+                );
+            }
+            for node in &g.nodes {
+                assert!(!node.output_shape.is_empty() && !node.output_shape.contains(&0));
+                for (_, a) in elementwise_params(&node.kind) {
+                    assert_eq!(a.len(), numel(&node.output_shape), "case {case}");
+                }
+            }
+            assert_eq!(check(g.clone()).unwrap(), g, "case {case}: not idempotent");
+        }
+        assert!(accepted >= 200, "only {accepted} random graphs were valid");
+        assert!(
+            with_cycles >= 30,
+            "only {with_cycles} valid graphs had cycles"
+        );
     }
 }

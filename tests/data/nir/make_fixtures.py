@@ -42,7 +42,11 @@ def write_graph(g, nodes, edges, write_edges=True):
             write_graph(n, params["nodes"], params["edges"])
             continue
         for k, v in params.items():
-            if isinstance(v, str):
+            if isinstance(v, dict):  # NIR 1.x type dictionaries: {"input": shape}
+                sub = n.create_group(k)
+                for kk, vv in v.items():
+                    sub.create_dataset(kk, data=np.asarray(vv))
+            elif isinstance(v, str):
                 n.create_dataset(k, data=v, dtype=STR)
             else:
                 n.create_dataset(k, data=np.asarray(v))
@@ -156,7 +160,7 @@ def gen_bad_and_quirky():
     write_nir(
         os.path.join(HERE, "quirks.nir"),
         {
-            "input": {"type": "Input", "shape": np.array([1, 6])},
+            "input": {"type": "Input", "input_type": {"input": np.array([1, 6])}},
             "z_aff": {"type": "Affine", "weight": rand(4, 6), "bias": rand(4)},
             "y_lif": {
                 "type": "LIF",
@@ -193,7 +197,7 @@ def gen_bad_and_quirky():
         ],
         version="0.1.0",
     )
-    DESCRIPTIONS["quirks.nir"] = "version 0.1.0 with batch dims, scalar/multi-dim params, no v_reset/w_in, type I"
+    DESCRIPTIONS["quirks.nir"] = "version 0.1.0 with batch dims (Input as an input_type group), scalar/multi-dim params, no v_reset/w_in, type I"
 
 
 def gen_conv_zoo():
@@ -295,6 +299,21 @@ def gen_nested():
     DESCRIPTIONS["nested.nir"] = "Affine -> subgraph rnn {LIF lif with recurrent Linear w_rec} -> Linear"
 
 
+def gen_flatten_batch():
+    """Flatten whose input_type carries a batch dimension (dims count the batch)."""
+    write_nir(
+        os.path.join(HERE, "flatten_batch.nir"),
+        {
+            "input": {"type": "Input", "shape": np.array([1, 2, 3, 4])},
+            "flat": {"type": "Flatten", "start_dim": np.int64(1), "end_dim": np.int64(3), "input_type": np.array([1, 2, 3, 4])},
+            "fc": {"type": "Affine", "weight": rand(5, 24), "bias": rand(5)},
+            "output": {"type": "Output", "shape": np.array([1, 5])},
+        },
+        [("input", "flat"), ("flat", "fc"), ("fc", "output")],
+    )
+    DESCRIPTIONS["flatten_batch.nir"] = "Flatten(start_dim 1, end_dim 3) of input_type [1, 2, 3, 4]"
+
+
 def pair(v):
     v = np.asarray(v).reshape(-1)
     return (int(v[0]), int(v[-1]))
@@ -312,7 +331,8 @@ def torch_reference(path):
         # Forward chain/DAG walk from the input (the graphs used here have no cycles, except
         # recurrent self-loops that preserve shape, which are skipped once visited).
         start = [n for n in nodes if nodes[n]["type"][()].decode() == "Input"][0]
-        shape = [int(x) for x in nodes[start]["shape"][()]]
+        sg = nodes[start]
+        shape = [int(x) for x in (sg["shape"][()] if "shape" in sg else sg["input_type"]["input"][()])]
         if len(shape) in (2, 4) and shape[0] == 1:
             shape = shape[1:]
         shapes[start] = shape
@@ -356,7 +376,7 @@ def param_reference(path):
         for name, g in f["node/nodes"].items():
             node = {"type": g["type"][()].decode(), "params": {}}
             for k, d in g.items():
-                if k == "type" or d.dtype.kind in "OSU":
+                if k == "type" or isinstance(d, h5py.Group) or d.dtype.kind in "OSU":
                     continue
                 v = np.asarray(d[()], dtype=np.float64).reshape(-1)
                 w = (np.arange(v.size) % 7) + 1
@@ -373,6 +393,7 @@ def main():
     gen_bad_and_quirky()
     gen_conv_zoo()
     gen_nested()
+    gen_flatten_batch()
     expected = {"descriptions": DESCRIPTIONS, "files": {}}
     files = [os.path.join("fixtures", f) for f in sorted(os.listdir(FIXTURES)) if f.endswith(".nir")]
     files += ["quirks.nir", "conv_zoo.nir"]
