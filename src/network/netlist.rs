@@ -84,11 +84,14 @@ impl Default for Netlist {
 }
 
 impl Netlist {
-    /// Read and validate a netlist file; the data set paths are resolved against its folder
-    /// (the network's paths are resolved by [`NetworkSpec::load`] with the netlist as base).
+    /// Read and validate a netlist file; every path in it is resolved against its folder (the
+    /// network's paths to absolute ones, so the resolved spec loads from anywhere and reads
+    /// unambiguously in reports).
     pub fn read(path: &Path) -> Result<Netlist, ConfigError> {
         let mut n: Netlist = read_ron(path)?;
         n.validate().map_err(|e| e.in_file(path))?;
+        let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        n.network = n.network.map(|spec| spec.resolved(&abs));
         if let Some(d) = &mut n.dataset {
             d.images = resolve(path, &d.images);
             d.labels = resolve(path, &d.labels);
@@ -148,7 +151,7 @@ mod tests {
         )
         .unwrap();
         let n = Netlist::read(&p).unwrap();
-        assert_eq!(n.network, Some(NetworkSpec::Nir("m.nir".into())));
+        assert_eq!(n.network, Some(NetworkSpec::Nir(dir.path().join("m.nir"))));
         assert_eq!((n.dt, n.timesteps, n.reset), (1e-4, 25, Reset::Subtract));
         assert_eq!(n.encoding, Encoding::Poisson { max_rate: 500.0 });
         let d = n.dataset.unwrap();

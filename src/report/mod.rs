@@ -17,7 +17,8 @@ use std::path::{Path, PathBuf};
 pub struct IdealConfig {
     /// The netlist the run came from, if any: the network's relative paths resolve against it.
     pub netlist: Option<PathBuf>,
-    /// The network (relative paths: against the netlist's folder, else the working directory).
+    /// The network (paths resolved by [`Netlist::read`](crate::network::Netlist::read); relative
+    /// ones are taken against the working directory).
     pub network: NetworkSpec,
     /// IDX images.
     pub images: PathBuf,
