@@ -85,6 +85,12 @@ fn resolve(args: &EmulateArgs) -> anyhow::Result<IdealConfig> {
                 .netlist
                 .clone()
                 .unwrap_or_else(|| PathBuf::from(DEFAULT_NETLIST));
+            if args.netlist.is_none() && !p.exists() {
+                bail!(
+                    "no netlist given and the default {DEFAULT_NETLIST} is not here: run from the \
+                     repository root, or name a netlist or --network FILE.nir"
+                );
+            }
             let n = Netlist::read(&p)?;
             (Some(p), n)
         }
