@@ -17,6 +17,12 @@ pub enum Error {
     /// Mapping, programming or reading a crossbar array failed.
     #[error(transparent)]
     Array(#[from] crate::crossbar::ArrayError),
+    /// A data set could not be read.
+    #[error(transparent)]
+    Encode(#[from] crate::encode::EncodeError),
+    /// A network cannot be simulated.
+    #[error(transparent)]
+    Sim(#[from] crate::sim::SimError),
     /// Loading or validating a network failed.
     #[error(transparent)]
     Network(#[from] NetworkError),

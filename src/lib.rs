@@ -11,6 +11,10 @@
 //! | [`device`] | memristor physics: state ODEs, I–V simulation, device cards |
 //! | [`crossbar`] | one memristor array: mapping, programming, drift, read path, exact IR drop, SPICE export |
 //! | [`network`] | the network graph and its loaders (NIR, RON netlists) |
+//! | [`neuron`] | neuron dynamics kernels (LIF, IF, CubaLIF, LI, Integrator) and their discretisation |
+//! | [`encode`] | IDX data sets and input encoders (direct, Poisson, Bernoulli, latency) |
+//! | [`report`] | run configurations and reports (JSON) |
+//! | [`sim`] | the timestep engine (ideal mode), parallel over samples |
 //! | [`config`] | reading RON files with errors that name the file, field and reason |
 //! | [`rng`] | deterministic per-stream random number generators |
 //! | [`plot`] | chart helpers shared by every plot (fonts, backends) |
@@ -21,10 +25,14 @@
 pub mod config;
 pub mod crossbar;
 pub mod device;
+pub mod encode;
 pub mod error;
 pub mod network;
+pub mod neuron;
 pub mod plot;
+pub mod report;
 pub mod rng;
+pub mod sim;
 
 pub use error::{Error, Result};
 

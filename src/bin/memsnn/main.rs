@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 
 mod crossbar;
 mod device;
+mod emulate;
 mod import;
 mod iv;
 
@@ -25,6 +26,8 @@ enum Command {
     Device(device::DeviceArgs),
     /// Column currents of one crossbar array with wire resistance (exact nodal analysis).
     Crossbar(crossbar::CrossbarArgs),
+    /// Run a trained SNN on a data set and report accuracy and per-layer activity.
+    Emulate(Box<emulate::EmulateArgs>),
 }
 
 /// Errors print as `error: <cause chain>` and exit with status 1.
@@ -44,5 +47,6 @@ fn run() -> anyhow::Result<()> {
         Command::Iv(args) => iv::run(args),
         Command::Device(args) => device::run(args),
         Command::Crossbar(args) => crossbar::run(args),
+        Command::Emulate(args) => emulate::run(&args),
     }
 }

@@ -1,0 +1,315 @@
+//! `memsnn emulate`: run a network on a data set (ideal mode for now) and report accuracy and activity.
+
+use anyhow::{Context, bail};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use memsnn::encode::{Dataset, Encoding};
+use memsnn::network::{Netlist, NetworkSpec};
+use memsnn::neuron::Reset;
+use memsnn::report::{IdealConfig, IdealReport};
+use memsnn::sim::Readout;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// The netlist `memsnn emulate` runs when given none.
+pub const DEFAULT_NETLIST: &str = "netlists/mnist-mlp/netlist.ron";
+
+/// Run a trained SNN on a data set and report its accuracy and per-layer activity.
+///
+/// The network comes from a netlist (default `netlists/mnist-mlp/netlist.ron`) or from
+/// `--network FILE.nir --data IMAGES --labels LABELS`; options override the netlist.
+#[derive(Debug, Args)]
+pub struct EmulateArgs {
+    /// Netlist (RON) to run. Default: netlists/mnist-mlp/netlist.ron.
+    #[arg(conflicts_with = "network")]
+    pub netlist: Option<PathBuf>,
+    /// Ideal (software) mode: no devices, no chip limits. The only mode so far.
+    #[arg(long)]
+    pub ideal: bool,
+    /// NIR network file (instead of a netlist); needs --data and --labels.
+    #[arg(long, value_name = "FILE.nir", requires_all = ["data", "labels"])]
+    pub network: Option<PathBuf>,
+    /// IDX images (raw or .gz).
+    #[arg(long, value_name = "IMAGES")]
+    pub data: Option<PathBuf>,
+    /// IDX labels (raw or .gz).
+    #[arg(long, value_name = "LABELS")]
+    pub labels: Option<PathBuf>,
+    /// Timesteps per sample [netlist, else 25].
+    #[arg(long, value_name = "T")]
+    pub timesteps: Option<usize>,
+    /// Time step in seconds [netlist, else 1e-4].
+    #[arg(long, value_name = "S")]
+    pub dt: Option<f64>,
+    /// Reset mechanism: zero or subtract [netlist, else zero].
+    #[arg(long)]
+    pub reset: Option<Reset>,
+    /// Input encoding: direct, poisson (1000 Hz), bernoulli (gain 1) or latency [netlist, else direct].
+    #[arg(long, value_parser = parse_encoding)]
+    pub encoding: Option<Encoding>,
+    /// Run only the first N samples [netlist, else all].
+    #[arg(long, value_name = "N")]
+    pub samples: Option<usize>,
+    /// Seed of random encoders [netlist, else 0].
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Write the JSON report (resolved configuration, semantics, accuracy, activity) here.
+    #[arg(long, value_name = "FILE.json")]
+    pub report: Option<PathBuf>,
+    /// Write the output spike counts as int32 `[samples, classes]` .npy here.
+    #[arg(long, value_name = "FILE.npy")]
+    pub spike_counts: Option<PathBuf>,
+}
+
+fn parse_encoding(s: &str) -> Result<Encoding, String> {
+    Encoding::from_name(s).ok_or_else(|| {
+        format!("unknown encoding `{s}` (expected direct, poisson, bernoulli or latency)")
+    })
+}
+
+/// Merge netlist and options into a resolved configuration.
+fn resolve(args: &EmulateArgs) -> anyhow::Result<IdealConfig> {
+    let (netlist_path, netlist) = match &args.network {
+        Some(net) => (
+            None,
+            Netlist {
+                network: Some(NetworkSpec::Nir(net.clone())),
+                ..Netlist::default()
+            },
+        ),
+        None => {
+            let p = args
+                .netlist
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_NETLIST));
+            if args.netlist.is_none() && !p.exists() {
+                bail!(
+                    "no netlist given and the default {DEFAULT_NETLIST} is not here: run from the \
+                     repository root, or name a netlist or --network FILE.nir"
+                );
+            }
+            let n = Netlist::read(&p)?;
+            (Some(p), n)
+        }
+    };
+    let Some(network) = netlist.network.clone() else {
+        bail!("the netlist names no network");
+    };
+    let (images, labels) = match (&args.data, &args.labels, &netlist.dataset) {
+        (Some(i), Some(l), _) => (i.clone(), l.clone()),
+        (None, None, Some(d)) => (d.images.clone(), d.labels.clone()),
+        (None, None, None) => {
+            bail!("no data set: the netlist has no `dataset`; give --data IMAGES --labels LABELS")
+        }
+        _ => bail!("--data and --labels go together"),
+    };
+    let samples = args
+        .samples
+        .or(netlist.dataset.as_ref().and_then(|d| d.samples));
+    if samples == Some(0) {
+        bail!("--samples must be at least 1");
+    }
+    let cfg = IdealConfig {
+        netlist: netlist_path,
+        network,
+        images,
+        labels,
+        samples,
+        timesteps: args.timesteps.unwrap_or(netlist.timesteps),
+        dt: args.dt.unwrap_or(netlist.dt),
+        reset: args.reset.unwrap_or(netlist.reset),
+        encoding: args.encoding.unwrap_or(netlist.encoding),
+        seed: args.seed.unwrap_or(netlist.seed),
+    };
+    if cfg.timesteps == 0 {
+        bail!("--timesteps must be at least 1");
+    }
+    if !(cfg.dt.is_finite() && cfg.dt > 0.0) {
+        bail!("--dt must be a positive number of seconds, got {}", cfg.dt);
+    }
+    Ok(cfg)
+}
+
+/// Write `bytes` to `path` through a temporary file in the same folder, so that a failure
+/// never leaves a half-written output.
+fn write_atomic(
+    path: &Path,
+    write: impl FnOnce(&Path) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.tmp{}",
+        path.file_name()
+            .map(|f| f.to_string_lossy())
+            .unwrap_or_default(),
+        std::process::id()
+    ));
+    let res = write(&tmp).and_then(|()| std::fs::rename(&tmp, path).map_err(Into::into));
+    if res.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    res.with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Run `memsnn emulate`.
+pub fn run(args: &EmulateArgs) -> anyhow::Result<()> {
+    let cfg = resolve(args)?;
+    let pool = {
+        let mut b = rayon::ThreadPoolBuilder::new();
+        if let Some(t) = args.threads {
+            if t == 0 {
+                bail!("--threads must be at least 1");
+            }
+            b = b.num_threads(t);
+        }
+        b.build().context("cannot start worker threads")?
+    };
+    let graph = cfg.load_network()?;
+    // Coarse steps (dt > τ/2) are legal but far from the continuous dynamics: say so.
+    if let Ok(warnings) = graph.check_time_step(cfg.dt as f32) {
+        for w in warnings {
+            eprintln!("warning: {}: {w}", cfg.network_display());
+        }
+    }
+    let data = Dataset::read_idx(&cfg.images, &cfg.labels, cfg.samples)?;
+    let n = data.len();
+    let bar = ProgressBar::new(n as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} samples ({per_sec}, eta {eta})")
+            .expect("valid template"),
+    );
+    // Only long runs get a bar (indicatif also hides it when stderr is not a terminal).
+    if n * cfg.timesteps < 20_000 {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let start = Instant::now();
+    let (report, result) = pool
+        .install(|| cfg.run_with(&graph, &data, &|k| bar.inc(k as u64)))
+        .with_context(|| {
+            format!(
+                "cannot run {} on {}",
+                cfg.network_display(),
+                cfg.images.display()
+            )
+        })?;
+    let secs = start.elapsed().as_secs_f64();
+    bar.finish_and_clear();
+    print!("{}", render(&report, secs, pool.current_num_threads()));
+    if let Some(p) = &args.report {
+        write_atomic(p, |tmp| {
+            let f = std::fs::File::create(tmp)?;
+            serde_json::to_writer_pretty(std::io::BufWriter::new(f), &report)?;
+            Ok(())
+        })?;
+        println!("report: {}", p.display());
+    }
+    if let Some(p) = &args.spike_counts {
+        let Some(counts) = result.spike_counts() else {
+            bail!(
+                "--spike-counts: the network's output is not a spike train (readout {:?}); use --report",
+                result.readout
+            );
+        };
+        write_atomic(p, |tmp| Ok(ndarray_npy::write_npy(tmp, &counts)?))?;
+        println!(
+            "spike counts: {} (int32 [{}, {}])",
+            p.display(),
+            counts.nrows(),
+            counts.ncols()
+        );
+    }
+    Ok(())
+}
+
+fn render(r: &IdealReport, secs: f64, threads: usize) -> String {
+    use std::fmt::Write;
+    let c = &r.config;
+    let mut s = String::new();
+    let _ = writeln!(s, "memsnn emulate (ideal mode)");
+    if let Some(n) = &c.netlist {
+        let _ = writeln!(s, "netlist   {}", n.display());
+    }
+    let _ = writeln!(s, "network   {}", c.network_display());
+    let _ = writeln!(
+        s,
+        "data      {} ({} samples)",
+        c.images.display(),
+        r.samples
+    );
+    let _ = writeln!(
+        s,
+        "semantics dt = {:e} s, T = {}, reset = {}, encoding = {}, seed = {}",
+        c.dt,
+        c.timesteps,
+        c.reset,
+        c.encoding.name(),
+        c.seed
+    );
+    let _ = writeln!(s, "  integration  {}", r.semantics.integration);
+    let _ = writeln!(s, "  reset        {}", r.semantics.reset);
+    let _ = writeln!(s, "  order        {}", r.semantics.update_order);
+    let _ = writeln!(s, "  input        {}", r.semantics.input);
+    let _ = writeln!(s, "  readout      {}", r.semantics.readout);
+    let _ = writeln!(s);
+    let _ = writeln!(
+        s,
+        "{:<16} {:<10} {:>8} {:>14} {:>18} {:>20}",
+        "layer", "type", "size", "spikes", "spikes/neuron/step", "synaptic events"
+    );
+    for l in &r.layers {
+        let is_pop =
+            l.synaptic_events == 0 && !matches!(l.kind.as_str(), "Affine" | "Linear" | "Conv2d");
+        let _ = writeln!(
+            s,
+            "{:<16} {:<10} {:>8} {:>14} {:>18} {:>20}",
+            l.name,
+            l.kind,
+            l.size,
+            if is_pop {
+                l.spikes.to_string()
+            } else {
+                "-".into()
+            },
+            if is_pop {
+                format!("{:.4}", l.rate)
+            } else {
+                "-".into()
+            },
+            if is_pop {
+                "-".into()
+            } else {
+                l.synaptic_events.to_string()
+            },
+        );
+    }
+    let _ = writeln!(s);
+    let _ = writeln!(
+        s,
+        "accuracy  {:.4} ({} / {})",
+        r.accuracy,
+        (r.accuracy * r.samples as f64).round() as u64,
+        r.samples
+    );
+    let _ = writeln!(
+        s,
+        "speed     {:.0} images/s ({} samples × {} steps in {:.3} s, {} threads)",
+        r.samples as f64 / secs.max(1e-9),
+        r.samples,
+        c.timesteps,
+        secs,
+        threads
+    );
+    if r.readout == Readout::FinalValue {
+        let _ = writeln!(
+            s,
+            "note      output is read as final membrane values (non-spiking output layer)"
+        );
+    }
+    s
+}

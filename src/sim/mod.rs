@@ -1,0 +1,20 @@
+//! The timestep engine (ideal/software mode).
+//!
+//! [`Engine`] compiles a validated [`Graph`](crate::network::Graph) into an evaluation plan:
+//! nodes in the graph's order (topological for a validated graph, see
+//! [`Graph::validate`](crate::network::Graph::validate); an edge `(u, v)` with `u ≥ v` closes a
+//! cycle and reads the source's previous-step output), neuron populations discretised once
+//! ([`Population`](crate::neuron::Population)), synaptic layers behind the [`SynapticOp`]
+//! trait. [`Engine::run`] simulates a data set in fixed-size chunks of samples in parallel
+//! (rayon) and collects them in order, so results are bit-identical for any thread count.
+//!
+//! Per chunk, all buffers are allocated once and reused at every step. Nodes whose inputs do
+//! not change over time (a synaptic layer fed by direct input) are evaluated at the first step
+//! only. Spike inputs to dense layers are accumulated row by row (event-driven); analog inputs
+//! go through a GEMM.
+
+mod engine;
+mod ops;
+
+pub use engine::{CHUNK, Engine, LayerActivity, Readout, RunOptions, RunResult, SimError};
+pub use ops::{Batch, Conv, IdealSynapses, SynapticOp};
