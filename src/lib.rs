@@ -15,6 +15,7 @@
 //! | [`encode`] | IDX data sets and input encoders (direct, Poisson, Bernoulli, latency) |
 //! | [`report`] | run configurations and reports (JSON) |
 //! | [`sim`] | the timestep engine (ideal mode), parallel over samples |
+//! | [`chip`] | chip specs, partitioning into cores, placement, routing, energy/latency |
 //! | [`config`] | reading RON files with errors that name the file, field and reason |
 //! | [`rng`] | deterministic per-stream random number generators |
 //! | [`plot`] | chart helpers shared by every plot (fonts, backends) |
@@ -22,6 +23,7 @@
 //! Units are SI everywhere (ohm, siemens, volt, second, metre).
 #![warn(missing_docs)]
 
+pub mod chip;
 pub mod config;
 pub mod crossbar;
 pub mod device;
