@@ -27,12 +27,14 @@ mod error;
 mod mapping;
 mod model;
 mod partition;
+mod picture;
 mod place;
 mod spec;
 
 pub use error::ChipError;
 pub use mapping::{Core, Counters, LayerMapping, Mapping, Tile};
 pub use model::EnergyBreakdown;
+pub use picture::draw_placement;
 pub use place::{Link, hops, xy_route};
 pub use spec::{
     CHIP_VERSION, ChipSpec, CoreSpec, Delivery, EnergyTable, Fanout, MeshSpec, TimingTable,
