@@ -60,7 +60,9 @@ fn construct(n: usize, width: u32, height: u32, adj: &[Vec<(usize, u64)>]) -> Ve
     let mut pos: Vec<Option<(u32, u32)>> = vec![None; n];
     let mut cand: Vec<(u32, u32)> = Vec::new();
     for c in 0..n {
-        let mut best: Option<((u64, u32, u32, u32), (u32, u32))> = None;
+        // (traffic-weighted hops, distance to the centre, y, x) and the position.
+        type Pick = ((u64, u32, u32, u32), (u32, u32));
+        let mut best: Option<Pick> = None;
         let list: &[(u32, u32)] = if cand.is_empty() { &[centre] } else { &cand };
         for &q in list {
             let t: u64 = adj[c]
