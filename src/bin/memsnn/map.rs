@@ -59,6 +59,15 @@ fn pct(used: usize, total: usize) -> String {
     }
 }
 
+/// A duration with a readable unit.
+fn seconds(s: f64) -> String {
+    let (scale, unit) = [(1.0, "s"), (1e-3, "ms"), (1e-6, "µs")]
+        .into_iter()
+        .find(|(k, _)| s >= *k)
+        .unwrap_or((1e-9, "ns"));
+    format!("{:.4} {unit}", s / scale)
+}
+
 /// Write through a temporary file in the same folder so a failure leaves no partial output.
 fn write_atomic(
     path: &Path,
@@ -186,9 +195,9 @@ pub fn run(args: &MapArgs) -> anyhow::Result<()> {
     };
     let lat = chip.latency(&counters, &m);
     println!(
-        "latency per inference ({steps} steps, delivery {} step(s) per layer): {:.4} ms",
+        "latency per inference ({steps} steps, delivery {} step(s) per layer): {}",
         chip.delivery.steps(),
-        lat * 1e3
+        seconds(lat)
     );
     if let (Some(path), Some(format)) = (&args.svg, format) {
         let names: Vec<String> = m
