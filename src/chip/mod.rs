@@ -4,3 +4,9 @@
 mod mapping;
 
 pub use mapping::{Core, Counters, LayerMapping, Mapping, Tile};
+
+mod emulate;
+mod synapses;
+
+pub use emulate::*;
+pub use synapses::{ChipSynapses, LayerCounters, ReadPath, hops};
