@@ -9,4 +9,4 @@ mod emulate;
 mod synapses;
 
 pub use emulate::*;
-pub use synapses::{ChipSynapses, LayerCounters, ReadPath, hops};
+pub use synapses::{ChipSynapses, LayerCounters, ReadPath};

@@ -124,7 +124,7 @@ pub struct ChipSynapses {
 }
 
 /// Manhattan distance between two mesh positions (XY dimension-order routing).
-pub fn hops(a: (u32, u32), b: (u32, u32)) -> u64 {
+fn mesh_hops(a: (u32, u32), b: (u32, u32)) -> u64 {
     u64::from(a.0.abs_diff(b.0)) + u64::from(a.1.abs_diff(b.1))
 }
 
@@ -235,7 +235,7 @@ impl ChipSynapses {
             for j in 0..outs {
                 if home(j) != tile.core {
                     psum_packets += 1;
-                    psum_hops += hops(pos(tile.core), pos(home(j)));
+                    psum_hops += mesh_hops(pos(tile.core), pos(home(j)));
                 }
             }
             let v_per_unit = read.v_read / read.x_max;
@@ -274,7 +274,7 @@ impl ChipSynapses {
                 for &c in d {
                     if c != s && s < mapping.cores.len() {
                         in_packets[e] += 1;
-                        in_hops[e] += hops(pos(s), pos(c)) as u32;
+                        in_hops[e] += mesh_hops(pos(s), pos(c)) as u32;
                     }
                 }
             }
