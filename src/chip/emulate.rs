@@ -25,6 +25,32 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// Parse a time after programming: a number with an optional unit `s` (default), `min`, `h`,
+/// `d` or `y` (365.25 days), e.g. `1s`, `90min`, `1d`, `10y`; finite and ≥ 0.
+pub fn parse_time(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let factor = match unit {
+        "" | "s" => 1.0,
+        "min" => 60.0,
+        "h" => 3600.0,
+        "d" => 86_400.0,
+        "y" => 365.25 * 86_400.0,
+        _ => {
+            return Err(format!(
+                "bad time `{s}`: unknown unit `{unit}` (use s, min, h, d or y, e.g. 1d)"
+            ));
+        }
+    };
+    match num.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v * factor),
+        _ => Err(format!(
+            "bad time `{s}`: expected a number ≥ 0 with a unit s, min, h, d or y (e.g. 1d)"
+        )),
+    }
+}
+
 /// Which non-idealities a chip run applies; each can be switched off on its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Effects {
@@ -474,4 +500,45 @@ pub fn dense_mapping(graph: &Graph, rows: usize, cols: usize) -> Result<Mapping,
         layers,
         cores,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_parse_with_units_and_reject_nonsense() {
+        assert_eq!(parse_time("1s"), Ok(1.0));
+        assert_eq!(parse_time("2.5"), Ok(2.5));
+        assert_eq!(parse_time("90min"), Ok(5400.0));
+        assert_eq!(parse_time("1h"), Ok(3600.0));
+        assert_eq!(parse_time("1d"), Ok(86_400.0));
+        assert_eq!(parse_time("1y"), Ok(31_557_600.0));
+        for bad in ["", "x", "-1s", "1w", "nan", "infs", "1 fortnight"] {
+            assert!(parse_time(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn stages_are_cumulative_and_end_with_everything_on() {
+        assert_eq!(STAGES[0].1, Effects::NONE);
+        assert_eq!(STAGES[7].1, Effects::ALL);
+        let count = |e: &Effects| {
+            [
+                e.levels,
+                e.programming,
+                e.drift,
+                e.read_noise,
+                e.wire,
+                e.adc,
+                e.timing,
+            ]
+            .iter()
+            .filter(|&&b| b)
+            .count()
+        };
+        for (k, (_, e)) in STAGES.iter().enumerate() {
+            assert_eq!(count(e), k);
+        }
+    }
 }
