@@ -29,6 +29,9 @@ pub enum Error {
     /// A crossbar circuit cannot be built, solved or exported.
     #[error(transparent)]
     Circuit(#[from] crate::crossbar::CircuitError),
+    /// A chip spec is invalid or a network does not fit on a chip.
+    #[error(transparent)]
+    Chip(#[from] crate::chip::ChipError),
     /// Writing a plot failed.
     #[error(transparent)]
     Plot(#[from] crate::plot::PlotError),

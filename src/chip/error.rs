@@ -1,0 +1,53 @@
+//! Errors of the chip layer: specs that cannot be read and networks that do not fit.
+
+use crate::config::ConfigError;
+
+/// Why a chip spec cannot be used or a network cannot be mapped onto it.
+#[derive(Debug, thiserror::Error)]
+pub enum ChipError {
+    /// The chip spec file is unreadable or invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The name is neither a built-in chip nor an existing file.
+    #[error("unknown chip `{name}`: not a built-in chip ({}) and no such file", crate::chip::ChipSpec::builtin_names().collect::<Vec<_>>().join(", "))]
+    Unknown {
+        /// The name that was asked for.
+        name: String,
+    },
+    /// A layer cannot be split into tiles that fit the core limits.
+    #[error("layer `{layer}` cannot fit on chip `{chip}`: {reason}")]
+    LayerTooLarge {
+        /// The layer's name.
+        layer: String,
+        /// The chip's name.
+        chip: String,
+        /// Which limit is exceeded, with the numbers.
+        reason: String,
+    },
+    /// The network needs more cores than the mesh has.
+    #[error(
+        "network does not fit on chip `{chip}`: it needs {needed} cores, the {width}×{height} mesh has {available} (cores run out at layer `{layer}`)"
+    )]
+    MeshFull {
+        /// The chip's name.
+        chip: String,
+        /// The layer at which the cores ran out.
+        layer: String,
+        /// Cores the whole network needs.
+        needed: usize,
+        /// Cores the mesh has.
+        available: usize,
+        /// Mesh width.
+        width: u32,
+        /// Mesh height.
+        height: u32,
+    },
+    /// The network has a structure the mapper does not handle.
+    #[error("layer `{layer}`: cannot be mapped: {reason}")]
+    Unsupported {
+        /// The layer's name.
+        layer: String,
+        /// Why.
+        reason: String,
+    },
+}
