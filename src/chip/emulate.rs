@@ -264,10 +264,134 @@ pub fn source_homes(graph: &Graph, mapping: &Mapping) -> Vec<Option<Vec<u32>>> {
         .collect()
 }
 
-/// Run `data` on `chip` (programmed from `mapping`) at `t` seconds after programming.
-///
-/// `time_index` and `trial` root the per-read noise streams. The crossbars are copied, moved to
-/// `t` and compensated; `chip` itself is left unchanged.
+/// A programmed chip moved to one time after programming: the synaptic operators of every
+/// mapped layer, ready to run data (see [`ChipAtTime::run`]).
+#[derive(Debug)]
+pub struct ChipAtTime {
+    ops: Vec<Arc<ChipSynapses>>,
+    nodes: Vec<usize>,
+}
+
+impl ChipAtTime {
+    /// Copy `chip`'s crossbars, move them to `t` seconds after programming (1/f noise from
+    /// `rng::stream(seed, [trial, layer, tile, t.to_bits()])`), compensate them, and build the
+    /// operators (IR-drop transfer matrices included). `chip` itself is left unchanged.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        graph: &Graph,
+        mapping: &Mapping,
+        setup: &ChipSetup,
+        chip: &ProgrammedChip,
+        t: f64,
+        trial: u64,
+        seed: u64,
+    ) -> Result<Self, crate::Error> {
+        let path = setup.read_path();
+        let homes = source_homes(graph, mapping);
+        let delay = setup.delay_in_effect();
+        let stats = setup.statistics_in_effect();
+        let jobs: Vec<(usize, usize)> = chip
+            .iter()
+            .enumerate()
+            .flat_map(|(l, xs)| (0..xs.len()).map(move |k| (l, k)))
+            .collect();
+        let moved: Vec<Result<Crossbar, ArrayError>> = jobs
+            .par_iter()
+            .map(|&(l, k)| {
+                let mut xb = chip[l][k].clone();
+                if !(stats.drift == Drift::None && stats.read_noise == ReadNoise::None) {
+                    let mut rng =
+                        crate::rng::stream(seed, &[trial, l as u64, k as u64, t.to_bits()]);
+                    xb.set_time(t, &mut rng)?;
+                }
+                xb.compensate(setup.compensation);
+                Ok(xb)
+            })
+            .collect();
+        let mut arrays: ProgrammedChip = chip.iter().map(|_| Vec::new()).collect();
+        for ((l, _), a) in jobs.into_iter().zip(moved) {
+            arrays[l].push(a?);
+        }
+        let built: Vec<Result<ChipSynapses, ArrayError>> = (0..mapping.layers.len())
+            .into_par_iter()
+            .map(|l| {
+                ChipSynapses::new(
+                    mapping,
+                    l,
+                    &arrays[l],
+                    &path,
+                    homes[l].as_deref(),
+                    if homes[l].is_some() { delay } else { 0 },
+                    seed,
+                    [trial, t.to_bits(), l as u64],
+                )
+            })
+            .collect();
+        let ops: Vec<Arc<ChipSynapses>> = built
+            .into_iter()
+            .map(|r| r.map(Arc::new))
+            .collect::<Result<_, _>>()?;
+        Ok(ChipAtTime {
+            ops,
+            nodes: mapping.layers.iter().map(|m| m.node).collect(),
+        })
+    }
+
+    /// The operator of each mapped layer.
+    pub fn operators(&self) -> &[Arc<ChipSynapses>] {
+        &self.ops
+    }
+
+    /// Run every row of `data` through the chip (on the current rayon pool).
+    pub fn run(
+        &self,
+        graph: &Graph,
+        disc: Discretisation,
+        data: ArrayView2<f32>,
+        opts: &RunOptions,
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Result<ChipRun, crate::Error> {
+        let engine = Engine::with_synapses(graph, disc, |i, _| {
+            self.nodes
+                .iter()
+                .position(|&n| n == i)
+                .map(|l| Box::new(Shared(self.ops[l].clone())) as Box<dyn SynapticOp>)
+        })?;
+        let before: Vec<[u64; 5]> = self.ops.iter().map(|o| o.counters().totals()).collect();
+        let result = engine.run(data, opts, progress)?;
+        let mut c = Counters {
+            samples: data.nrows() as u64,
+            timesteps: opts.timesteps as u64,
+            ..Counters::default()
+        };
+        for (op, b) in self.ops.iter().zip(&before) {
+            let a = op.counters().totals();
+            c.crossbar_reads += a[0] - b[0];
+            c.synaptic_ops += a[1] - b[1];
+            c.adc_conversions += a[2] - b[2];
+            c.packets += a[3] - b[3];
+            c.hops += a[4] - b[4];
+        }
+        for act in &result.layers {
+            if let Some(node) = graph
+                .nodes
+                .iter()
+                .find(|n| n.name == act.name && n.kind.is_neuron())
+            {
+                c.neuron_updates +=
+                    (numel(&node.output_shape) * opts.timesteps * data.nrows()) as u64;
+                c.spikes += act.spikes;
+            }
+        }
+        Ok(ChipRun {
+            result,
+            counters: c,
+        })
+    }
+}
+
+/// Run `data` on `chip` (programmed from `mapping`) at `t` seconds after programming:
+/// [`ChipAtTime::new`] with the run's seed (`opts.seed`), then [`ChipAtTime::run`].
 #[allow(clippy::too_many_arguments)]
 pub fn run_on_chip(
     graph: &Graph,
@@ -281,96 +405,8 @@ pub fn run_on_chip(
     opts: &RunOptions,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<ChipRun, crate::Error> {
-    let path = setup.read_path();
-    let homes = source_homes(graph, mapping);
-    let delay = setup.delay_in_effect();
-    let stats = setup.statistics_in_effect();
-    // Move every array to t (own 1/f stream per array and time) and build the operators.
-    let jobs: Vec<(usize, usize)> = chip
-        .iter()
-        .enumerate()
-        .flat_map(|(l, xs)| (0..xs.len()).map(move |k| (l, k)))
-        .collect();
-    let moved: Vec<Result<Crossbar, ArrayError>> = jobs
-        .par_iter()
-        .map(|&(l, k)| {
-            let mut xb = chip[l][k].clone();
-            if !(stats.drift == Drift::None && stats.read_noise == ReadNoise::None) {
-                let mut rng =
-                    crate::rng::stream(opts.seed, &[trial, l as u64, k as u64, t.to_bits()]);
-                xb.set_time(t, &mut rng)?;
-            }
-            xb.compensate(setup.compensation);
-            Ok(xb)
-        })
-        .collect();
-    let mut arrays: ProgrammedChip = chip.iter().map(|_| Vec::new()).collect();
-    for ((l, _), a) in jobs.into_iter().zip(moved) {
-        arrays[l].push(a?);
-    }
-    let built: Vec<Result<ChipSynapses, ArrayError>> = (0..mapping.layers.len())
-        .into_par_iter()
-        .map(|l| {
-            ChipSynapses::new(
-                mapping,
-                l,
-                &arrays[l],
-                &path,
-                homes[l].as_deref(),
-                if homes[l].is_some() { delay } else { 0 },
-                opts.seed,
-                [trial, t.to_bits(), l as u64],
-            )
-        })
-        .collect();
-    let ops: Vec<Arc<ChipSynapses>> = built
-        .into_iter()
-        .map(|r| r.map(Arc::new))
-        .collect::<Result<_, _>>()?;
-    let by_node: HashMap<usize, usize> = mapping
-        .layers
-        .iter()
-        .enumerate()
-        .map(|(l, m)| (m.node, l))
-        .collect();
-    let engine = Engine::with_synapses(graph, disc, |i, _| {
-        by_node
-            .get(&i)
-            .map(|&l| Box::new(Shared(ops[l].clone())) as Box<dyn SynapticOp>)
-    })?;
-    let result = engine.run(data, opts, progress)?;
-    let mut c = Counters {
-        samples: data.nrows() as u64,
-        timesteps: opts.timesteps as u64,
-        ..Counters::default()
-    };
-    for op in &ops {
-        let [r, s, a, p, h] = op.counters().totals();
-        c.crossbar_reads += r;
-        c.synaptic_ops += s;
-        c.adc_conversions += a;
-        c.packets += p;
-        c.hops += h;
-    }
-    for (node, act) in
-        graph
-            .nodes
-            .iter()
-            .filter(|n| n.kind.is_neuron())
-            .zip(result.layers.iter().filter(|a| {
-                graph
-                    .nodes
-                    .iter()
-                    .any(|n| n.name == a.name && n.kind.is_neuron())
-            }))
-    {
-        c.neuron_updates += (numel(&node.output_shape) * opts.timesteps * data.nrows()) as u64;
-        c.spikes += act.spikes;
-    }
-    Ok(ChipRun {
-        result,
-        counters: c,
-    })
+    ChipAtTime::new(graph, mapping, setup, chip, t, trial, opts.seed)?
+        .run(graph, disc, data, opts, progress)
 }
 
 /// A shared handle to an operator (the engine owns a box; the caller keeps the counters).
