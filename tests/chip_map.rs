@@ -479,3 +479,82 @@ fn network_exceeding_the_mesh_names_layer_and_limit() {
         "{msg}"
     );
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 96, .. ProptestConfig::default() })]
+
+        /// Any Conv2d geometry on any core size: either the partition equals the layer and
+        /// respects every limit, or the single-channel receptive field exceeds the rows.
+        #[test]
+        fn conv_partition_is_exact_or_refused(
+            cin_g in 1usize..4, groups in 1usize..3, cout_g in 1usize..5,
+            h in 3usize..10, w in 3usize..10, kh in 1usize..4, kw in 1usize..4,
+            sh in 1usize..3, sw in 1usize..3, ph in 0usize..2, pw in 0usize..2,
+            dh in 1usize..3, dw in 1usize..3,
+            rows in 1usize..40, cols in 1usize..24, cpo in 1usize..3, seed in 0u64..1000,
+        ) {
+            let (cin, cout) = (cin_g * groups, cout_g * groups);
+            prop_assume!(h + 2 * ph > dh * (kh - 1) && w + 2 * pw > dw * (kw - 1));
+            prop_assume!(cols >= cpo);
+            let mut rng = memsnn::rng::stream(seed, &[]);
+            let wt = Array4::from_shape_vec((cout, cin_g, kh, kw), random(&mut rng, cout * cin_g * kh * kw)).unwrap();
+            let b = random(&mut rng, cout);
+            let g = chain(&[cin, h, w], vec![("conv", NodeKind::Conv2d {
+                weight: wt.clone(), bias: Array1::from(b.clone()), stride: [sh, sw],
+                padding: [ph, pw], dilation: [dh, dw], groups,
+            })]);
+            let spec = chip(rows, cols, 64, Fanout::Unlimited, (64, 64));
+            // Most in-image inputs one output reads in one channel.
+            let [_, oh, ow] = g.nodes[1].output_shape[..] else { unreachable!() };
+            let count = |o: usize, k: usize, s: usize, d: usize, p: usize, n: usize| {
+                (0..k).filter(|&kk| {
+                    let i = (o * s + kk * d) as isize - p as isize;
+                    i >= 0 && (i as usize) < n
+                }).count()
+            };
+            let rf = (0..oh).map(|oy| count(oy, kh, sh, dh, ph, h)).max().unwrap()
+                * (0..ow).map(|ox| count(ox, kw, sw, dw, pw, w)).max().unwrap();
+            match map_network(&g, &spec, cpo) {
+                Ok(m) => {
+                    prop_assert!(rf <= rows);
+                    check_limits(&m, &spec, cpo);
+                    let x = random(&mut rng, cin * h * w);
+                    let (r, _) = conv_ref(&x, &wt, &b, (cin, h, w), [sh, sw], [ph, pw], [dh, dw], groups);
+                    let y = mapped_forward(&m, 0, &x);
+                    for (a, e) in y.iter().zip(&r) {
+                        prop_assert!((a - e).abs() < 1e-9 * (1.0 + e.abs()));
+                    }
+                }
+                Err(ChipError::LayerTooLarge { reason, .. }) => {
+                    // Refused only when one output's receptive field in one channel exceeds the rows.
+                    prop_assert!(rf > rows, "{reason}");
+                }
+                Err(e) => prop_assert!(false, "{e}"),
+            }
+        }
+
+        /// Fully connected layers always fit (any fan-in is split into row blocks) and are exact.
+        #[test]
+        fn dense_partition_is_exact(out in 1usize..40, inp in 1usize..90, rows in 1usize..30,
+                                    cols in 2usize..16, neurons in 1usize..20, seed in 0u64..1000) {
+            let mut rng = memsnn::rng::stream(seed, &[1]);
+            let wt = Array2::from_shape_vec((out, inp), random(&mut rng, out * inp)).unwrap();
+            let b = random(&mut rng, out);
+            let g = chain(&[inp], vec![("fc", NodeKind::Affine { weight: wt.clone(), bias: Array1::from(b.clone()) })]);
+            let spec = chip(rows, cols, neurons, Fanout::OneTarget, (64, 64));
+            let m = map_network(&g, &spec, 2).unwrap();
+            check_limits(&m, &spec, 2);
+            prop_assert_eq!(m.layers[0].tiles.len(), inp.div_ceil(rows) * out.div_ceil((cols / 2).min(neurons)));
+            let x = random(&mut rng, inp);
+            let y = mapped_forward(&m, 0, &x);
+            for j in 0..out {
+                let r: f64 = b[j] as f64 + (0..inp).map(|i| wt[[j, i]] as f64 * x[i] as f64).sum::<f64>();
+                prop_assert!((y[j] - r).abs() < 1e-9 * (1.0 + r.abs()));
+            }
+        }
+    }
+}

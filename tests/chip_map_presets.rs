@@ -1,6 +1,6 @@
 //! Every chip spec shipped in netlists/chips parses and validates, the presets resolve by name, and both bundled networks (and the snnTorch fixture MLP) map onto both presets within every core limit.
 
-use memsnn::chip::{ChipSpec, Fanout, map_network, traffic};
+use memsnn::chip::{ChipSpec, Fanout, map_network, routes, traffic};
 use memsnn::network::{Graph, load_nir};
 use std::path::PathBuf;
 
@@ -67,6 +67,16 @@ fn check(g: &Graph, spec: &ChipSpec, cpo: usize) -> memsnn::chip::Mapping {
         hops >= packets,
         "every inter-core packet makes at least one hop"
     );
+    // The per-event routes add up to the traffic estimate (every neuron fires once, every tile read).
+    let r = routes(g, &m, spec).unwrap();
+    let sum = |v: &Vec<Vec<u32>>| v.iter().flatten().map(|&x| x as u64).sum::<u64>();
+    let ps: (u64, u64) = r
+        .partial_sums
+        .iter()
+        .flatten()
+        .fold((0, 0), |a, &(n, h)| (a.0 + n as u64, a.1 + h as u64));
+    assert_eq!(sum(&r.spike_packets) + ps.0, packets);
+    assert_eq!(sum(&r.spike_hops) + ps.1, hops);
     m
 }
 

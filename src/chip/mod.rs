@@ -25,12 +25,16 @@
 
 mod error;
 mod mapping;
+mod model;
 mod partition;
+mod picture;
 mod place;
 mod spec;
 
 pub use error::ChipError;
 pub use mapping::{Core, Counters, LayerMapping, Mapping, Tile};
+pub use model::EnergyBreakdown;
+pub use picture::draw_placement;
 pub use place::{Link, hops, xy_route};
 pub use spec::{
     CHIP_VERSION, ChipSpec, CoreSpec, Delivery, EnergyTable, Fanout, MeshSpec, TimingTable,
@@ -397,6 +401,70 @@ pub fn traffic(graph: &Graph, mapping: &Mapping, chip: &ChipSpec) -> Result<Traf
         });
     }
     Ok(Traffic { flows, links })
+}
+
+/// Packets and hops caused by single events, for the chip-mode engine's counters (see
+/// [`routes`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Routes {
+    /// Per synaptic layer, per output element: packets one spike of its neuron sends to other
+    /// cores (one per destination core on multicast chips, one per destination axon on
+    /// one-target chips, where they leave through splitters).
+    pub spike_packets: Vec<Vec<u32>>,
+    /// Per synaptic layer, per output element: Σ hops of those packets (XY routing).
+    pub spike_hops: Vec<Vec<u32>>,
+    /// Per synaptic layer, per tile: `(packets, hops)` of the partial sums one read of the tile
+    /// sends to its outputs' home cores on other cores.
+    pub partial_sums: Vec<Vec<(u32, u32)>>,
+}
+
+/// Per-event packet and hop counts of `mapping` (made by [`map_network`] from `graph` on
+/// `chip`). Values from the network input arrive from off-chip and cost no packets.
+pub fn routes(graph: &Graph, mapping: &Mapping, chip: &ChipSpec) -> Result<Routes, ChipError> {
+    let sources = all_sources(graph)?;
+    let one_target = chip.fanout == Fanout::OneTarget;
+    let mut r = Routes {
+        spike_packets: mapping.layers.iter().map(|l| vec![0; l.out_len]).collect(),
+        spike_hops: mapping.layers.iter().map(|l| vec![0; l.out_len]).collect(),
+        partial_sums: Vec::with_capacity(mapping.layers.len()),
+    };
+    let mut seen: Vec<(u32, u32)> = Vec::new();
+    for (l, lm) in mapping.layers.iter().enumerate() {
+        let src = sources.get(l).ok_or_else(|| ChipError::Unsupported {
+            layer: lm.name.clone(),
+            reason: "the mapping has more layers than the graph".into(),
+        })?;
+        let mut ps = Vec::with_capacity(lm.tiles.len());
+        for tile in &lm.tiles {
+            seen.clear();
+            for &i in &tile.inputs {
+                seen.extend(src[i as usize].iter().filter(|s| s.0 > 0).copied());
+            }
+            if !one_target {
+                seen.sort_unstable();
+                seen.dedup();
+            }
+            for &(s, e) in &seen {
+                let (k, e) = (s as usize - 1, e as usize);
+                let from = mapping.layers[k].home_core[e] as usize;
+                if from != tile.core {
+                    r.spike_packets[k][e] += 1;
+                    r.spike_hops[k][e] += mapping.hops(from, tile.core);
+                }
+            }
+            let (mut n, mut h) = (0u32, 0u32);
+            for &j in &tile.outputs {
+                let to = lm.home_core[j as usize] as usize;
+                if to != tile.core {
+                    n += 1;
+                    h += mapping.hops(tile.core, to);
+                }
+            }
+            ps.push((n, h));
+        }
+        r.partial_sums.push(ps);
+    }
+    Ok(r)
 }
 
 /// True for node kinds that become routing on a chip (no cores).

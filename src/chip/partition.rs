@@ -125,17 +125,6 @@ fn dense(node: &Node, idx: usize, w: &Array2<f32>, bias: Vec<f32>, lim: Limits) 
     }
 }
 
-/// Distinct input coordinates touched along one axis by `p` consecutive outputs starting at
-/// output `o0` (unclipped when `o0` is in the interior), as offsets relative to `o0·stride`.
-fn axis_span(p: usize, k: usize, stride: usize, dil: usize) -> usize {
-    let mut v: Vec<usize> = (0..p)
-        .flat_map(|o| (0..k).map(move |kk| o * stride + kk * dil))
-        .collect();
-    v.sort_unstable();
-    v.dedup();
-    v.len()
-}
-
 /// Input coordinates (clipped to `0..n`) touched along one axis by outputs `o0..o1`.
 fn axis_inputs(
     o0: usize,
@@ -201,8 +190,22 @@ fn conv(
     // (sort key, (output channels per tile, patch height, patch width, row blocks)).
     type Choice = ((usize, usize, usize), (usize, usize, usize, usize));
     let mut best: Option<Choice> = None;
-    let spans_y: Vec<usize> = (1..=oh).map(|p| axis_span(p, kh, sh, dh).min(h)).collect();
-    let spans_x: Vec<usize> = (1..=ow).map(|p| axis_span(p, kw, sw, dw).min(w)).collect();
+    // Exact rows per input channel for patches of p outputs along an axis: the most distinct
+    // in-image input coordinates any of the balanced blocks of that size touches.
+    let spans =
+        |n_out: usize, k: usize, s: usize, d: usize, pad: usize, n_in: usize| -> Vec<usize> {
+            (1..=n_out)
+                .map(|p| {
+                    blocks(n_out, n_out.div_ceil(p))
+                        .iter()
+                        .map(|&(o0, o1)| axis_inputs(o0, o1, k, s, d, pad, n_in).len())
+                        .max()
+                        .unwrap_or(0)
+                })
+                .collect()
+        };
+    let spans_y = spans(oh, kh, sh, dh, ph_, h);
+    let spans_x = spans(ow, kw, sw, dw, pw_, w);
     for ocpt in 1..=cout_g.min(lim.max_out) {
         for py in 1..=oh {
             if ocpt * py > lim.max_out {
@@ -228,7 +231,7 @@ fn conv(
         }
     }
     let Some((_, (ocpt, py, px, nb))) = best else {
-        let one = axis_span(1, kh, sh, dh).min(h) * axis_span(1, kw, sw, dw).min(w);
+        let one = spans_y.first().copied().unwrap_or(0) * spans_x.first().copied().unwrap_or(0);
         return Err(too_large(format!(
             "one output's receptive field in one input channel needs {one} axons ({kh}×{kw} kernel), the core has {} rows",
             lim.rows

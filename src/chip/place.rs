@@ -1,8 +1,9 @@
 //! Placement of cores on the mesh, dimension-order routing and traffic estimates.
 //!
-//! Cores are first laid out in a serpentine (boustrophedon) order, layer after layer, so that a
-//! layer's tiles sit next to each other and next to the layers they talk to; greedy moves and
-//! swaps within a small radius then lower the traffic-weighted hop count. Packets follow
+//! Cores are placed one after the other (layer after layer) on the free position next to the
+//! already placed cores that minimises their traffic-weighted hops, starting at the mesh
+//! centre; greedy moves and swaps within a small radius then lower the traffic-weighted hop
+//! count further. Packets follow
 //! dimension-order (XY) routes: first along x, then along y.
 
 /// Hops of a packet between two mesh positions under XY routing (Manhattan distance).
@@ -31,7 +32,8 @@ pub fn xy_route(a: (u32, u32), b: (u32, u32)) -> Vec<Link> {
 }
 
 /// The `i`-th position of the serpentine order on a mesh `width` wide.
-pub(crate) fn serpentine(i: usize, width: u32) -> (u32, u32) {
+#[cfg(test)]
+fn serpentine(i: usize, width: u32) -> (u32, u32) {
     let w = width as usize;
     let (y, x) = (i / w, i % w);
     let x = if y % 2 == 0 { x } else { w - 1 - x };
@@ -47,15 +49,69 @@ pub(crate) fn cost(pos: &[(u32, u32)], flows: &[(usize, usize, u64)]) -> u64 {
         .sum()
 }
 
-/// Place `n` cores on a `width × height` mesh: serpentine start, then greedy improvement of
-/// the traffic-weighted hop count (deterministic).
+/// Greedy constructive placement: cores in order (layer after layer), each on the free
+/// position next to the cores placed so far that minimises its traffic-weighted hops to them
+/// (ties: closest to the mesh centre, then lowest `(y, x)`); the first core goes to the centre.
+fn construct(n: usize, width: u32, height: u32, adj: &[Vec<(usize, u64)>]) -> Vec<(u32, u32)> {
+    let (w, h) = (width as usize, height as usize);
+    let centre = ((width - 1) / 2, (height - 1) / 2);
+    let mut used = vec![false; w * h];
+    let mut frontier = vec![false; w * h];
+    let mut pos: Vec<Option<(u32, u32)>> = vec![None; n];
+    let mut cand: Vec<(u32, u32)> = Vec::new();
+    for c in 0..n {
+        // (traffic-weighted hops, distance to the centre, y, x) and the position.
+        type Pick = ((u64, u32, u32, u32), (u32, u32));
+        let mut best: Option<Pick> = None;
+        let list: &[(u32, u32)] = if cand.is_empty() { &[centre] } else { &cand };
+        for &q in list {
+            let t: u64 = adj[c]
+                .iter()
+                .filter_map(|&(o, t)| pos[o].map(|p| t * hops(p, q) as u64))
+                .sum();
+            let key = (t, hops(q, centre), q.1, q.0);
+            if best.is_none_or(|(k, _)| key < k) {
+                best = Some((key, q));
+            }
+        }
+        let (_, q) = best.expect("a free position exists (n ≤ mesh cores)");
+        pos[c] = Some(q);
+        let i = q.1 as usize * w + q.0 as usize;
+        used[i] = true;
+        cand.retain(|&p| p != q);
+        let (x, y) = (q.0 as i64, q.1 as i64);
+        for (dx, dy) in [(1, 0), (-1, 0), (0, 1), (0, -1)] {
+            let (nx, ny) = (x + dx, y + dy);
+            if nx < 0 || ny < 0 || nx >= w as i64 || ny >= h as i64 {
+                continue;
+            }
+            let j = ny as usize * w + nx as usize;
+            if !used[j] && !frontier[j] {
+                frontier[j] = true;
+                cand.push((nx as u32, ny as u32));
+            }
+        }
+    }
+    pos.into_iter().map(|p| p.expect("placed")).collect()
+}
+
+/// Place `n ≤ width·height` cores on the mesh: greedy constructive placement by traffic, then
+/// greedy moves and swaps within a small radius while they lower the traffic-weighted hop
+/// count (deterministic).
 pub(crate) fn place(
     n: usize,
     width: u32,
     height: u32,
     flows: &[(usize, usize, u64)],
 ) -> Vec<(u32, u32)> {
-    let mut pos: Vec<(u32, u32)> = (0..n).map(|i| serpentine(i, width)).collect();
+    let mut adj: Vec<Vec<(usize, u64)>> = vec![Vec::new(); n];
+    for &(a, b, t) in flows {
+        if a != b {
+            adj[a].push((b, t));
+            adj[b].push((a, t));
+        }
+    }
+    let mut pos = construct(n, width, height, &adj);
     if n < 2 || flows.is_empty() {
         return pos;
     }
@@ -64,13 +120,6 @@ pub(crate) fn place(
     let mut occ = vec![usize::MAX; w * h];
     for (c, p) in pos.iter().enumerate() {
         occ[p.1 as usize * w + p.0 as usize] = c;
-    }
-    let mut adj: Vec<Vec<(usize, u64)>> = vec![Vec::new(); n];
-    for &(a, b, t) in flows {
-        if a != b {
-            adj[a].push((b, t));
-            adj[b].push((a, t));
-        }
     }
     let local = |pos: &[(u32, u32)], c: usize, at: (u32, u32), skip: usize| -> u64 {
         adj[c]

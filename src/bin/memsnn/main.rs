@@ -8,6 +8,7 @@ mod emulate;
 mod emulate_chip;
 mod import;
 mod iv;
+mod map;
 
 /// memsnn: emulate trained spiking neural networks on memristor-crossbar neuromorphic chips.
 #[derive(Debug, Parser)]
@@ -29,6 +30,8 @@ enum Command {
     Crossbar(crossbar::CrossbarArgs),
     /// Run a trained SNN on a data set and report accuracy and per-layer activity.
     Emulate(Box<emulate::EmulateArgs>),
+    /// Map a network onto a chip: cores per layer, utilisation, splitters, placement, traffic.
+    Map(map::MapArgs),
 }
 
 /// Errors print as `error: <cause chain>` and exit with status 1.
@@ -49,5 +52,6 @@ fn run() -> anyhow::Result<()> {
         Command::Device(args) => device::run(args),
         Command::Crossbar(args) => crossbar::run(args),
         Command::Emulate(args) => emulate::run(&args),
+        Command::Map(args) => map::run(&args),
     }
 }

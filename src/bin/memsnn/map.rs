@@ -1,0 +1,225 @@
+//! `memsnn map`: partition a network onto a chip, print the resource table, draw the placement.
+
+use anyhow::{Context, bail};
+use clap::Args;
+use memsnn::chip::{ChipSpec, Fanout, Mapping, draw_placement, map_network, traffic};
+use memsnn::network::{Graph, Netlist, load_nir};
+use memsnn::plot::Format;
+use std::path::{Path, PathBuf};
+
+/// The netlist `memsnn map` maps when given none.
+const DEFAULT_NETLIST: &str = "netlists/mnist-mlp/netlist.ron";
+
+/// Map a network onto a chip: cores per layer, utilisation, splitters, placement and traffic.
+#[derive(Debug, Args)]
+pub struct MapArgs {
+    /// Netlist (RON) or NIR file to map. Default: netlists/mnist-mlp/netlist.ron.
+    pub netlist: Option<PathBuf>,
+    /// Chip: truenorth, loihi or a chip spec file (RON) [netlist's chip, else truenorth].
+    #[arg(long, value_name = "NAME|FILE")]
+    pub chip: Option<String>,
+    /// Crossbar columns per weight (2 = differential pair, 1 = offset column).
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub columns_per_weight: usize,
+    /// Timesteps per inference for the latency estimate [netlist, else 25].
+    #[arg(long, value_name = "T")]
+    pub timesteps: Option<u64>,
+    /// Draw the placement (mesh, cores by layer, link traffic) to this .svg or .png file.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
+}
+
+fn load(args: &MapArgs) -> anyhow::Result<(Graph, Option<String>, Option<usize>)> {
+    let p = args
+        .netlist
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_NETLIST));
+    if args.netlist.is_none() && !p.exists() {
+        bail!(
+            "no netlist given and the default {DEFAULT_NETLIST} is not here: run from the \
+             repository root, or name a netlist or NIR file"
+        );
+    }
+    if p.extension().is_some_and(|e| e.eq_ignore_ascii_case("nir")) {
+        return Ok((load_nir(&p)?, None, None));
+    }
+    let n = Netlist::read(&p)?;
+    let Some(spec) = &n.network else {
+        bail!("{}: the netlist names no network", p.display());
+    };
+    let g = spec.load(&p)?;
+    Ok((g, n.chip.clone(), Some(n.timesteps)))
+}
+
+fn pct(used: usize, total: usize) -> String {
+    if total == 0 {
+        "-".into()
+    } else {
+        format!("{:.1}%", 100.0 * used as f64 / total as f64)
+    }
+}
+
+/// A duration with a readable unit.
+fn seconds(s: f64) -> String {
+    let (scale, unit) = [(1.0, "s"), (1e-3, "ms"), (1e-6, "µs")]
+        .into_iter()
+        .find(|(k, _)| s >= *k)
+        .unwrap_or((1e-9, "ns"));
+    format!("{:.4} {unit}", s / scale)
+}
+
+/// Write through a temporary file in the same folder so a failure leaves no partial output.
+fn write_atomic(
+    path: &Path,
+    write: impl FnOnce(&Path) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    // Keep the extension last: the PNG encoder picks its format from it.
+    let tmp = dir.join(format!(
+        ".{}.tmp{}.{}",
+        path.file_stem()
+            .map(|f| f.to_string_lossy())
+            .unwrap_or_default(),
+        std::process::id(),
+        path.extension()
+            .map(|f| f.to_string_lossy())
+            .unwrap_or_default(),
+    ));
+    let res = write(&tmp).and_then(|()| std::fs::rename(&tmp, path).map_err(Into::into));
+    if res.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    res.with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn print_table(graph: &Graph, chip: &ChipSpec, m: &Mapping, cpw: usize) {
+    println!(
+        "chip {}: {} × {} mesh ({} cores), core = {} axons × {} columns, {} neurons, fan-out {}, {} column(s) per weight",
+        chip.name,
+        chip.mesh.width,
+        chip.mesh.height,
+        chip.mesh_cores(),
+        chip.core.rows,
+        chip.core.cols,
+        chip.core.neurons,
+        match chip.fanout {
+            Fanout::Unlimited => "multicast",
+            Fanout::OneTarget => "one target (splitters)",
+        },
+        cpw
+    );
+    println!(
+        "{:<16} {:<8} {:>13} {:>6} {:>8} {:>8} {:>8} {:>9}",
+        "layer", "type", "in → out", "cores", "rows", "columns", "neurons", "splitters"
+    );
+    let (c_rows, c_cols, c_neur) = (chip.core.rows, chip.core.cols, chip.core.neurons);
+    for (l, lm) in m.layers.iter().enumerate() {
+        let cores: Vec<_> = m.cores.iter().filter(|c| c.layer == l).collect();
+        let n = cores.len();
+        let rows: usize = cores.iter().map(|c| c.rows_used).sum();
+        let cols: usize = cores.iter().map(|c| c.cols_used).sum();
+        let neur: usize = cores.iter().map(|c| c.neurons + c.splitters).sum();
+        let split: usize = cores.iter().map(|c| c.splitters).sum();
+        println!(
+            "{:<16} {:<8} {:>13} {:>6} {:>8} {:>8} {:>8} {:>9}",
+            lm.name,
+            graph.nodes[lm.node].kind.type_name(),
+            format!("{} → {}", lm.in_len, lm.out_len),
+            n,
+            pct(rows, n * c_rows),
+            pct(cols, n * c_cols),
+            pct(neur, n * c_neur),
+            split
+        );
+    }
+    let n = m.cores.len();
+    let rows: usize = m.cores.iter().map(|c| c.rows_used).sum();
+    let cols: usize = m.cores.iter().map(|c| c.cols_used).sum();
+    let neur: usize = m.cores.iter().map(|c| c.neurons + c.splitters).sum();
+    let split: usize = m.cores.iter().map(|c| c.splitters).sum();
+    println!(
+        "{:<16} {:<8} {:>13} {:>6} {:>8} {:>8} {:>8} {:>9}",
+        "total",
+        "",
+        "",
+        n,
+        pct(rows, n * c_rows),
+        pct(cols, n * c_cols),
+        pct(neur, n * c_neur),
+        split
+    );
+    println!(
+        "mesh occupancy: {n} of {} cores ({})",
+        chip.mesh_cores(),
+        pct(n, chip.mesh_cores())
+    );
+}
+
+/// Run `memsnn map`.
+pub fn run(args: &MapArgs) -> anyhow::Result<()> {
+    if args.columns_per_weight == 0 {
+        bail!("--columns-per-weight must be at least 1");
+    }
+    let format = args.svg.as_deref().map(Format::from_path).transpose()?;
+    let (graph, netlist_chip, netlist_t) = load(args)?;
+    let name = args
+        .chip
+        .clone()
+        .or(netlist_chip)
+        .unwrap_or_else(|| "truenorth".into());
+    let chip = ChipSpec::resolve(&name)?;
+    let m = map_network(&graph, &chip, args.columns_per_weight)?;
+    print_table(&graph, &chip, &m, args.columns_per_weight);
+    let t = traffic(&graph, &m, &chip)?;
+    let (packets, hops) = t.totals(&m);
+    let busiest = t.links.values().copied().max().unwrap_or(0);
+    println!(
+        "traffic if every neuron fired once per step: {packets} packets/step, mean {:.2} hops, busiest link {busiest} packets/step",
+        if packets == 0 {
+            0.0
+        } else {
+            hops as f64 / packets as f64
+        }
+    );
+    let steps = args.timesteps.or(netlist_t.map(|t| t as u64)).unwrap_or(25);
+    if steps == 0 {
+        bail!("--timesteps must be at least 1");
+    }
+    let counters = memsnn::chip::Counters {
+        samples: 1,
+        timesteps: steps,
+        ..Default::default()
+    };
+    let lat = chip.latency(&counters, &m);
+    println!(
+        "latency per inference ({steps} steps, delivery {} step(s) per layer): {}",
+        chip.delivery.steps(),
+        seconds(lat)
+    );
+    if let (Some(path), Some(format)) = (&args.svg, format) {
+        let names: Vec<String> = m
+            .layers
+            .iter()
+            .map(|l| format!("{} ({})", l.name, graph.nodes[l.node].kind.type_name()))
+            .collect();
+        let title = format!(
+            "{} on {}: {} cores, {} packets/step if every neuron fires",
+            m.layers
+                .iter()
+                .map(|l| l.name.as_str())
+                .collect::<Vec<_>>()
+                .join(" → "),
+            chip.name,
+            m.cores.len(),
+            packets
+        );
+        write_atomic(path, |tmp| {
+            draw_placement(tmp, format, &m, &t, &names, &title).map_err(Into::into)
+        })?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
