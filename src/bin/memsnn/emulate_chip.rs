@@ -272,8 +272,9 @@ fn energy_latency(
     c: &Counters,
     mapping: &Mapping,
 ) -> anyhow::Result<(f64, f64, serde_json::Value)> {
-    let _ = (chip, c, mapping); // TEMP until the chip model lands
-    Ok((0.0, 0.0, serde_json::Value::Null))
+    let e = chip.energy(c);
+    let latency = chip.latency(c, mapping);
+    Ok((e.total, latency, serde_json::to_value(&e)?))
 }
 
 fn render(r: &ChipReport, chip: &ChipSpec, secs: f64, sample_runs: usize) -> String {
