@@ -1,6 +1,8 @@
 //! Chip mode with ideal devices, no wire resistance, no ADC and same-step timing gives exactly the ideal engine's spike counts (bundled MLP and CNN, snnTorch fixture MLP; first 300 images each), whatever the tiling.
 
-use memsnn::chip::{ChipSetup, Effects, dense_mapping, program_chip, run_on_chip};
+use memsnn::chip::{
+    ChipSetup, ChipSpec, Effects, Mapping, dense_mapping, map_network, program_chip, run_on_chip,
+};
 use memsnn::crossbar::{Compensation, MapConfig, ReadConfig};
 use memsnn::device::DeviceCard;
 use memsnn::encode::{Dataset, Encoding};
@@ -43,7 +45,19 @@ fn ideal_setup(card: &str) -> ChipSetup {
     }
 }
 
-fn check(graph: &Graph, data: &Dataset, timesteps: usize, rows: usize, cols: usize) {
+/// The chip presets' mappings and dense `rows × cols` blocks.
+fn mappings(graph: &Graph, dense: Option<(usize, usize)>) -> Vec<Mapping> {
+    let mut m: Vec<Mapping> = ["truenorth", "loihi"]
+        .iter()
+        .map(|c| map_network(graph, &ChipSpec::resolve(c).unwrap(), 2).unwrap())
+        .collect();
+    if let Some((r, c)) = dense {
+        m.push(dense_mapping(graph, r, c).unwrap());
+    }
+    m
+}
+
+fn check(graph: &Graph, data: &Dataset, timesteps: usize, mapping: &Mapping) {
     let disc = Discretisation {
         dt: 1e-4,
         reset: Reset::Zero,
@@ -57,15 +71,14 @@ fn check(graph: &Graph, data: &Dataset, timesteps: usize, rows: usize, cols: usi
         .unwrap()
         .run(data.images.view(), &opts, &|_| ())
         .unwrap();
-    let mapping = dense_mapping(graph, rows, cols).unwrap();
     // The ideal card, and pcm with every non-ideality switched off.
     for card in ["ideal", "pcm"] {
         let setup = ideal_setup(card);
-        let chip = program_chip(&mapping, &setup, 7, 0).unwrap();
+        let chip = program_chip(mapping, &setup, 7, 0).unwrap();
         let run = run_on_chip(
             graph,
             disc,
-            &mapping,
+            mapping,
             &setup,
             &chip,
             86_400.0,
@@ -87,7 +100,8 @@ fn check(graph: &Graph, data: &Dataset, timesteps: usize, rows: usize, cols: usi
             .count();
         assert_eq!(
             differ, 0,
-            "{card}, {rows}×{cols} tiles: {differ} samples differ"
+            "{card} on {}: {differ} samples differ",
+            mapping.chip
         );
         assert_eq!(run.result.predictions, ideal.predictions);
         assert!(run.counters.crossbar_reads > 0);
@@ -98,8 +112,10 @@ fn check(graph: &Graph, data: &Dataset, timesteps: usize, rows: usize, cols: usi
 #[test]
 fn ideal_chip_equals_ideal_engine_on_bundled_mlp() {
     let (g, d, t) = bundled("mnist-mlp");
-    check(&g, &d, t, 4096, 1024); // one tile per layer
-    check(&g, &d, t, 256, 128); // row and column splits
+    // One tile per layer (dense 4096×1024), row splits (truenorth), row and column splits.
+    for m in mappings(&g, Some((4096, 100))) {
+        check(&g, &d, t, &m);
+    }
 }
 
 #[test]
@@ -111,11 +127,16 @@ fn ideal_chip_equals_ideal_engine_on_fixture_mlp() {
         Some(SAMPLES),
     )
     .unwrap();
-    check(&g, &d, 25, 256, 128);
+    for m in mappings(&g, Some((256, 100))) {
+        check(&g, &d, 25, &m);
+    }
 }
 
 #[test]
 fn ideal_chip_equals_ideal_engine_on_bundled_cnn() {
     let (g, d, t) = bundled("fashion-cnn");
-    check(&g, &d, t, 256, 128);
+    // Convolutions unrolled into patches with replicated weights (truenorth, loihi).
+    for m in mappings(&g, None) {
+        check(&g, &d, t, &m);
+    }
 }
