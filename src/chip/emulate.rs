@@ -243,9 +243,7 @@ pub fn source_homes(graph: &Graph, mapping: &Mapping) -> Vec<Option<Vec<u32>>> {
         .map(|l| {
             let mut n = l.node;
             loop {
-                let Some(p) = graph.predecessors(n).find(|&p| p < n) else {
-                    return None;
-                };
+                let p = graph.predecessors(n).find(|&p| p < n)?;
                 if matches!(graph.nodes[p].kind, NodeKind::Input) {
                     return None;
                 }

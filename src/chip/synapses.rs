@@ -366,8 +366,11 @@ impl ChipSynapses {
     }
 }
 
+/// Per-thread buffers of a read: delayed input, gathered tile input, currents, variances.
+type Scratch = (Vec<f32>, Vec<f32>, Vec<f32>, Vec<f32>);
+
 thread_local! {
-    static SCRATCH: std::cell::RefCell<(Vec<f32>, Vec<f32>, Vec<f32>, Vec<f32>)> =
+    static SCRATCH: std::cell::RefCell<Scratch> =
         const { std::cell::RefCell::new((Vec::new(), Vec::new(), Vec::new(), Vec::new())) };
 }
 

@@ -274,7 +274,7 @@ fn energy_latency(
 ) -> anyhow::Result<(f64, f64, serde_json::Value)> {
     let e = chip.energy(c);
     let latency = chip.latency(c, mapping);
-    Ok((e.total, latency, serde_json::to_value(&e)?))
+    Ok((e.total, latency, serde_json::to_value(e)?))
 }
 
 fn render(r: &ChipReport, chip: &ChipSpec, secs: f64, sample_runs: usize) -> String {
