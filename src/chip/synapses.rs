@@ -85,6 +85,8 @@ pub struct ReadPath {
 #[derive(Debug, Clone)]
 struct TileOp {
     inputs: Vec<u32>,
+    /// The first input when the inputs are consecutive (a plain slice of the layer input).
+    first: Option<usize>,
     outputs: Vec<u32>,
     /// `[rows, width]`: logical weights (folded) or per-physical-column unit currents.
     m: Vec<f32>,
@@ -239,7 +241,9 @@ impl ChipSynapses {
                 }
             }
             let v_per_unit = read.v_read / read.x_max;
+            let consecutive = tile.inputs.windows(2).all(|w| w[1] == w[0] + 1);
             tiles.push(TileOp {
+                first: (consecutive && !tile.inputs.is_empty()).then(|| tile.inputs[0] as usize),
                 inputs: tile.inputs.clone(),
                 outputs: tile.outputs.clone(),
                 m,
@@ -317,16 +321,25 @@ impl ChipSynapses {
 
     fn gather(&self, t: &TileOp, x: &[f32], xv: &mut Vec<f32>) -> (usize, f32) {
         xv.clear();
-        let (mut nnz, mut sq) = (0usize, 0.0f32);
-        for &e in &t.inputs {
-            let mut v = x[e as usize].clamp(-self.x_max, self.x_max);
-            if let Some(n) = self.dac_levels {
-                v = quantise(v, self.x_max, n);
-            }
-            nnz += (v != 0.0) as usize;
-            sq += v * v;
-            xv.push(v);
+        match t.first {
+            Some(a) => xv.extend_from_slice(&x[a..a + t.inputs.len()]),
+            None => xv.extend(t.inputs.iter().map(|&e| x[e as usize])),
         }
+        let m = self.x_max;
+        for v in xv.iter_mut() {
+            *v = v.clamp(-m, m);
+        }
+        if let Some(n) = self.dac_levels {
+            for v in xv.iter_mut() {
+                *v = quantise(*v, m, n);
+            }
+        }
+        let nnz = xv.iter().filter(|&&v| v != 0.0).count();
+        let sq = if t.c2 > 0.0 {
+            xv.iter().map(|v| v * v).sum()
+        } else {
+            0.0
+        };
         (nnz, sq)
     }
 
