@@ -122,3 +122,29 @@ fn other_framework_fixtures_map_onto_both_presets() {
         }
     }
 }
+
+/// The traffic-aware placement beats laying the same cores out in serpentine order (layer after
+/// layer, the naive baseline) on the bundled CNN, on both presets.
+#[test]
+fn placement_beats_serpentine_order() {
+    let g = load_nir(&root().join("netlists/fashion-cnn/model.nir")).unwrap();
+    for chip in ["truenorth", "loihi"] {
+        let spec = ChipSpec::builtin(chip).unwrap();
+        let m = map_network(&g, &spec, 2).unwrap();
+        let mut naive = m.clone();
+        let w = spec.mesh.width as usize;
+        for (i, c) in naive.cores.iter_mut().enumerate() {
+            let (y, x) = (i / w, i % w);
+            let x = if y % 2 == 0 { x } else { w - 1 - x };
+            c.position = (x as u32, y as u32);
+        }
+        let (p, placed) = traffic(&g, &m, &spec).unwrap().totals(&m);
+        let (p0, base) = traffic(&g, &naive, &spec).unwrap().totals(&naive);
+        assert_eq!(p, p0, "placement does not change which packets are sent");
+        eprintln!("{chip}: {placed} packet-hops/step placed, {base} in serpentine order");
+        assert!(
+            (placed as f64) < 0.8 * base as f64,
+            "{chip}: placed {placed} packet-hops/step vs serpentine {base}"
+        );
+    }
+}

@@ -193,3 +193,40 @@ fn bad_chip_device_time_and_options_are_rejected() {
     );
     assert!(!r.exists(), "a failed run must not leave a report");
 }
+
+#[test]
+fn chip_and_card_files_named_by_a_netlist_resolve_against_its_folder() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("netlists/mnist-mlp");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("hw")).unwrap();
+    std::fs::write(
+        dir.path().join("hw/tiny.ron"),
+        "(version: 1, name: \"tiny\", core: (rows: 256, cols: 256, neurons: 256), mesh: (width: 4, height: 4))",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("hw/card.ron"),
+        "(version: 1, name: \"card\", statistics: (g_max: 25e-6, programming: Proportional(frac: 0.05)))",
+    )
+    .unwrap();
+    let netlist = dir.path().join("net.ron");
+    std::fs::write(
+        &netlist,
+        format!(
+            "(network: Nir({:?}), chip: Some(\"hw/tiny.ron\"), device: Some(\"hw/card.ron\"), times: Some([\"1h\"]), trials: Some(2),\n\
+             dataset: Some((images: {:?}, labels: {:?}, samples: Some(100))))",
+            root.join("model.nir"),
+            root.join("data/test-images-idx3-ubyte.gz"),
+            root.join("data/test-labels-idx1-ubyte.gz"),
+        ),
+    )
+    .unwrap();
+    memsnn()
+        .arg("emulate")
+        .arg(&netlist)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("chip      tiny"))
+        .stdout(predicate::str::contains("device    card"))
+        .stdout(predicate::str::contains("cores     5 of 16"));
+}

@@ -168,3 +168,26 @@ fn bad_options_fail_without_output() {
             "cannot write /nonexistent-dir/p.svg",
         ));
 }
+
+#[test]
+fn netlist_chip_file_resolves_against_the_netlist() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("chips")).unwrap();
+    std::fs::copy(data("chips/medium.ron"), dir.path().join("chips/c.ron")).unwrap();
+    let net = dir.path().join("net.ron");
+    let nir = root().join("netlists/mnist-mlp/model.nir");
+    std::fs::write(
+        &net,
+        format!(
+            "(network: Nir({:?}), chip: Some(\"chips/c.ron\"))",
+            nir.display().to_string()
+        ),
+    )
+    .unwrap();
+    memsnn()
+        .arg("map")
+        .arg(&net)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("chip medium: 12 × 12 mesh"));
+}

@@ -175,7 +175,8 @@ fn draw<DB: DrawingBackend>(
             [(10, y), (30, y + 16)],
             layer_color(l).mix(0.85).filled(),
         ))?;
-        legend.draw(&Text::new(format!("{name}: {n} cores"), (38, y), font))?;
+        let s = if n == 1 { "" } else { "s" };
+        legend.draw(&Text::new(format!("{name}: {n} core{s}"), (38, y), font))?;
         y += 24;
     }
     y += 20;

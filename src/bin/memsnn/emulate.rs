@@ -240,8 +240,18 @@ pub fn run(args: &EmulateArgs) -> anyhow::Result<()> {
         }
     }
     let data = Dataset::read_idx(&cfg.images, &cfg.labels, cfg.samples)?;
-    if let (false, Some(chip)) = (args.ideal, args.chip.as_ref().or(netlist.chip.as_ref())) {
-        let chip = chip.clone();
+    // A chip file named by the netlist is relative to the netlist's folder.
+    let chip = args.chip.clone().or_else(|| {
+        netlist.chip.clone().map(|c| match &cfg.netlist {
+            Some(p) if !memsnn::chip::ChipSpec::builtin_names().any(|b| b == c) => {
+                memsnn::config::resolve(p, Path::new(&c))
+                    .to_string_lossy()
+                    .into_owned()
+            }
+            _ => c,
+        })
+    });
+    if let (false, Some(chip)) = (args.ideal, chip) {
         return crate::emulate_chip::run(args, &netlist, cfg, &chip, &graph, &data, &pool);
     }
     let n = data.len();

@@ -35,10 +35,20 @@ pub fn run(
     pool: &rayon::ThreadPool,
 ) -> anyhow::Result<()> {
     let chip = ChipSpec::resolve(chip_name).with_context(|| format!("--chip {chip_name}"))?;
+    // A device card file named by the netlist is relative to the netlist's folder.
     let device = args
         .device
         .clone()
-        .or(netlist.device.clone())
+        .or_else(|| {
+            netlist.device.clone().map(|d| match &cfg.netlist {
+                Some(p) if !DeviceCard::builtin_names().any(|b| b == d) => {
+                    memsnn::config::resolve(p, std::path::Path::new(&d))
+                        .to_string_lossy()
+                        .into_owned()
+                }
+                _ => d,
+            })
+        })
         .unwrap_or_else(|| "ideal".into());
     let card = DeviceCard::resolve(&device).with_context(|| format!("--device {device}"))?;
     let mut statistics = card.statistics.clone();

@@ -5,6 +5,8 @@ use clap::Args;
 use memsnn::chip::{ChipSpec, Fanout, Mapping, draw_placement, map_network, traffic};
 use memsnn::network::{Graph, Netlist, load_nir};
 use memsnn::plot::Format;
+use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 /// The netlist `memsnn map` maps when given none.
@@ -48,7 +50,17 @@ fn load(args: &MapArgs) -> anyhow::Result<(Graph, Option<String>, Option<usize>)
         bail!("{}: the netlist names no network", p.display());
     };
     let g = spec.load(&p)?;
-    Ok((g, n.chip.clone(), Some(n.timesteps)))
+    // A chip file named by the netlist is relative to the netlist's folder.
+    let chip = n.chip.clone().map(|c| {
+        if ChipSpec::builtin_names().any(|b| b == c) {
+            c
+        } else {
+            memsnn::config::resolve(&p, Path::new(&c))
+                .to_string_lossy()
+                .into_owned()
+        }
+    });
+    Ok((g, chip, Some(n.timesteps)))
 }
 
 fn pct(used: usize, total: usize) -> String {
@@ -95,8 +107,9 @@ fn write_atomic(
     res.with_context(|| format!("cannot write {}", path.display()))
 }
 
-fn print_table(graph: &Graph, chip: &ChipSpec, m: &Mapping, cpw: usize) {
-    println!(
+fn print_table(out: &mut String, graph: &Graph, chip: &ChipSpec, m: &Mapping, cpw: usize) {
+    writeln!(
+        out,
         "chip {}: {} × {} mesh ({} cores), core = {} axons × {} columns, {} neurons, fan-out {}, {} column(s) per weight",
         chip.name,
         chip.mesh.width,
@@ -110,11 +123,14 @@ fn print_table(graph: &Graph, chip: &ChipSpec, m: &Mapping, cpw: usize) {
             Fanout::OneTarget => "one target (splitters)",
         },
         cpw
-    );
-    println!(
+    )
+    .ok();
+    writeln!(
+        out,
         "{:<16} {:<8} {:>13} {:>6} {:>8} {:>8} {:>8} {:>9}",
         "layer", "type", "in → out", "cores", "rows", "columns", "neurons", "splitters"
-    );
+    )
+    .ok();
     let (c_rows, c_cols, c_neur) = (chip.core.rows, chip.core.cols, chip.core.neurons);
     for (l, lm) in m.layers.iter().enumerate() {
         let cores: Vec<_> = m.cores.iter().filter(|c| c.layer == l).collect();
@@ -123,7 +139,8 @@ fn print_table(graph: &Graph, chip: &ChipSpec, m: &Mapping, cpw: usize) {
         let cols: usize = cores.iter().map(|c| c.cols_used).sum();
         let neur: usize = cores.iter().map(|c| c.neurons + c.splitters).sum();
         let split: usize = cores.iter().map(|c| c.splitters).sum();
-        println!(
+        writeln!(
+            out,
             "{:<16} {:<8} {:>13} {:>6} {:>8} {:>8} {:>8} {:>9}",
             lm.name,
             graph.nodes[lm.node].kind.type_name(),
@@ -133,14 +150,16 @@ fn print_table(graph: &Graph, chip: &ChipSpec, m: &Mapping, cpw: usize) {
             pct(cols, n * c_cols),
             pct(neur, n * c_neur),
             split
-        );
+        )
+        .ok();
     }
     let n = m.cores.len();
     let rows: usize = m.cores.iter().map(|c| c.rows_used).sum();
     let cols: usize = m.cores.iter().map(|c| c.cols_used).sum();
     let neur: usize = m.cores.iter().map(|c| c.neurons + c.splitters).sum();
     let split: usize = m.cores.iter().map(|c| c.splitters).sum();
-    println!(
+    writeln!(
+        out,
         "{:<16} {:<8} {:>13} {:>6} {:>8} {:>8} {:>8} {:>9}",
         "total",
         "",
@@ -150,12 +169,15 @@ fn print_table(graph: &Graph, chip: &ChipSpec, m: &Mapping, cpw: usize) {
         pct(cols, n * c_cols),
         pct(neur, n * c_neur),
         split
-    );
-    println!(
+    )
+    .ok();
+    writeln!(
+        out,
         "mesh occupancy: {n} of {} cores ({})",
         chip.mesh_cores(),
         pct(n, chip.mesh_cores())
-    );
+    )
+    .ok();
 }
 
 /// Run `memsnn map`.
@@ -172,18 +194,21 @@ pub fn run(args: &MapArgs) -> anyhow::Result<()> {
         .unwrap_or_else(|| "truenorth".into());
     let chip = ChipSpec::resolve(&name)?;
     let m = map_network(&graph, &chip, args.columns_per_weight)?;
-    print_table(&graph, &chip, &m, args.columns_per_weight);
+    let mut out = String::new();
+    print_table(&mut out, &graph, &chip, &m, args.columns_per_weight);
     let t = traffic(&graph, &m, &chip)?;
     let (packets, hops) = t.totals(&m);
     let busiest = t.links.values().copied().max().unwrap_or(0);
-    println!(
+    writeln!(
+        out,
         "traffic if every neuron fired once per step: {packets} packets/step, mean {:.2} hops, busiest link {busiest} packets/step",
         if packets == 0 {
             0.0
         } else {
             hops as f64 / packets as f64
         }
-    );
+    )
+    .ok();
     let steps = args.timesteps.or(netlist_t.map(|t| t as u64)).unwrap_or(25);
     if steps == 0 {
         bail!("--timesteps must be at least 1");
@@ -194,11 +219,13 @@ pub fn run(args: &MapArgs) -> anyhow::Result<()> {
         ..Default::default()
     };
     let lat = chip.latency(&counters, &m);
-    println!(
+    writeln!(
+        out,
         "latency per inference ({steps} steps, delivery {} step(s) per layer): {}",
         chip.delivery.steps(),
         seconds(lat)
-    );
+    )
+    .ok();
     if let (Some(path), Some(format)) = (&args.svg, format) {
         let names: Vec<String> = m
             .layers
@@ -219,7 +246,15 @@ pub fn run(args: &MapArgs) -> anyhow::Result<()> {
         write_atomic(path, |tmp| {
             draw_placement(tmp, format, &m, &t, &names, &title).map_err(Into::into)
         })?;
-        println!("wrote {}", path.display());
+        writeln!(out, "wrote {}", path.display()).ok();
     }
-    Ok(())
+    // A closed pipe (`memsnn map | head`) is not an error.
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(out.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
 }
