@@ -318,9 +318,13 @@ fn render(r: &ChipReport, chip: &ChipSpec, secs: f64, sample_runs: usize) -> Str
     let e = &s0.effects;
     let _ = writeln!(
         s,
-        "device    {} (levels {:?} {}, programming noise {}, drift {}, read noise {}), compensation {:?}",
+        "device    {} (levels: {} {}, programming noise {}, drift {}, read noise {}), compensation {:?}",
         c.device,
-        s0.statistics.levels,
+        match &s0.statistics.levels {
+            Levels::None => "continuous".to_string(),
+            Levels::Uniform(n) => format!("{n} uniform"),
+            Levels::List(l) => format!("{} listed", l.len()),
+        },
         onoff(e.levels),
         onoff(e.programming),
         onoff(e.drift),
