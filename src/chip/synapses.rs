@@ -346,8 +346,10 @@ impl ChipSynapses {
     /// Turn one tile's (noisy) physical column values into logical outputs added to `o`.
     fn finish(&self, t: &TileOp, cur: &mut [f32], o: &mut [f32]) {
         if let Some(n) = self.adc_levels {
+            // Symmetric uniform quantiser on n steps per sign over ±full scale (saturating).
+            let (to, from) = (n / t.adc_fs, t.adc_fs / n);
             for c in cur.iter_mut() {
-                *c = quantise(*c, t.adc_fs, n);
+                *c = (*c * to).round().clamp(-n, n) * from;
             }
         }
         for (c, &g) in cur.iter_mut().zip(&t.gain) {
@@ -369,11 +371,12 @@ impl ChipSynapses {
         }
     }
 
-    fn noise(&self, rng: &mut impl Rng, var: &[f32], cur: &mut [f32]) {
-        for (c, &v) in cur.iter_mut().zip(var) {
-            if v > 0.0 {
+    /// Add one standard normal times `sd` to every column with `sd > 0`.
+    fn noise(&self, rng: &mut impl Rng, sd: &[f32], cur: &mut [f32]) {
+        for (c, &s) in cur.iter_mut().zip(sd) {
+            if s > 0.0 {
                 let n: f32 = rng.sample(StandardNormal);
-                *c += v.sqrt() * n;
+                *c += s * n;
             }
         }
     }
@@ -537,6 +540,9 @@ impl SynapticOp for ChipSynapses {
                             } else {
                                 var.fill(t.c2 * sq);
                             }
+                        }
+                        for v in var.iter_mut() {
+                            *v = v.sqrt();
                         }
                         cache[at..at + w].copy_from_slice(cur);
                         cache[at + w..at + 2 * w].copy_from_slice(var);
