@@ -579,3 +579,204 @@ impl SynapticOp for ChipSynapses {
         self.counters.add(&total);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chip::{Core, Tile};
+    use crate::crossbar::{Adc, AdcRange, MapConfig};
+    use crate::device::Statistics;
+    use rand::RngExt;
+
+    fn one_tile(w: &ndarray::Array2<f32>) -> Mapping {
+        let (o, i) = w.dim();
+        Mapping {
+            chip: "t".into(),
+            mesh: (1, 1),
+            layers: vec![LayerMapping {
+                node: 0,
+                name: "fc".into(),
+                in_len: i,
+                out_len: o,
+                bias: vec![0.5; o],
+                tiles: vec![Tile {
+                    core: 0,
+                    inputs: (0..i as u32).collect(),
+                    outputs: (0..o as u32).collect(),
+                    weights: w.clone(),
+                }],
+                home_core: vec![0; o],
+            }],
+            cores: vec![Core {
+                position: (0, 0),
+                layer: 0,
+                rows_used: i,
+                cols_used: 2 * o,
+                neurons: o,
+                splitters: 0,
+            }],
+        }
+    }
+
+    fn batch(step: usize) -> Batch {
+        Batch {
+            rows: 1,
+            first_sample: 0,
+            step,
+        }
+    }
+
+    #[test]
+    fn noise_free_read_with_adc_equals_the_crossbar_mvm() {
+        let mut rng = crate::rng::stream(1, &[]);
+        let w = ndarray::Array2::from_shape_fn((5, 12), |_| rng.random_range(-1.0f32..1.0));
+        let m = one_tile(&w);
+        let stats = Statistics {
+            programming: crate::device::statistics::ProgrammingNoise::Proportional { frac: 0.1 },
+            ..Statistics::default()
+        };
+        let read = ReadConfig {
+            adc: Some(Adc {
+                bits: 5,
+                range: AdcRange::Calibrated { margin: 1.0 },
+            }),
+            ..ReadConfig::default()
+        };
+        let mut xb =
+            Crossbar::program(w.view(), &stats, &MapConfig::default(), &read, &mut rng).unwrap();
+        xb.compensate(crate::crossbar::Compensation::PerColumn);
+        let path = ReadPath {
+            read,
+            circuit: None,
+            per_read: PerReadNoise::None,
+        };
+        let op =
+            ChipSynapses::new(&m, 0, std::slice::from_ref(&xb), &path, None, 0, 0, [0; 3]).unwrap();
+        for _ in 0..20 {
+            let x: Vec<f32> = (0..12)
+                .map(|_| {
+                    if rng.random::<f32>() < 0.5 {
+                        0.0
+                    } else {
+                        rng.random()
+                    }
+                })
+                .collect();
+            let mut y = vec![0.0; 5];
+            op.forward(&x, batch(0), &mut y);
+            let mut want = vec![0.0; 5];
+            xb.mvm(&x, &mut want, &mut rng).unwrap();
+            for (a, b) in y.iter().zip(&want) {
+                // Same ADC codes; the value differs only by float rounding.
+                assert!(
+                    (a - 0.5 - b).abs() < 1e-4 * (1.0 + b.abs()),
+                    "{y:?} vs {want:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn per_read_noise_has_the_closed_form_variance_and_is_redrawn_each_step() {
+        let w = ndarray::array![[1.0f32, 0.5, -0.25], [0.0, -1.0, 0.75]];
+        let m = one_tile(&w);
+        let stats = Statistics {
+            per_read: PerReadNoise::Proportional { frac: 0.1 },
+            ..Statistics::default()
+        };
+        let mut rng = crate::rng::stream(2, &[]);
+        let xb = Crossbar::program(
+            w.view(),
+            &stats,
+            &MapConfig::default(),
+            &ReadConfig::default(),
+            &mut rng,
+        )
+        .unwrap();
+        let path = ReadPath {
+            read: ReadConfig::default(),
+            circuit: None,
+            per_read: stats.per_read.clone(),
+        };
+        let op = ChipSynapses::new(&m, 0, &[xb], &path, None, 0, 9, [0; 3]).unwrap();
+        let x = [1.0f32, 0.5, 1.0];
+        // Differential pair, g_min = 0: output j's noise variance is Σᵢ xᵢ²·(0.1·|wᵢⱼ|)².
+        let var: Vec<f64> = (0..2)
+            .map(|j| {
+                (0..3)
+                    .map(|i| (f64::from(x[i]) * 0.1 * f64::from(w[[j, i]])).powi(2))
+                    .sum()
+            })
+            .collect();
+        let mean: Vec<f64> = (0..2)
+            .map(|j| 0.5 + (0..3).map(|i| f64::from(x[i] * w[[j, i]])).sum::<f64>())
+            .collect();
+        let n = 20_000;
+        let mut state = vec![0.0; op.state_len()];
+        let (mut s1, mut s2) = ([0.0f64; 2], [0.0f64; 2]);
+        for step in 0..n {
+            let mut y = [0.0f32; 2];
+            op.forward_step(&x, batch(step), &mut state, step > 0, false, &mut y);
+            for j in 0..2 {
+                let d = f64::from(y[j]) - mean[j];
+                s1[j] += d;
+                s2[j] += d * d;
+            }
+        }
+        for j in 0..2 {
+            let m1 = s1[j] / n as f64;
+            let v = s2[j] / n as f64 - m1 * m1;
+            assert!(m1.abs() < 5.0 * (var[j] / n as f64).sqrt(), "mean {m1}");
+            // Sample variance within 5 standard errors (2σ⁴/(n−1) for a Gaussian).
+            let se = var[j] * (2.0 / n as f64).sqrt();
+            assert!((v - var[j]).abs() < 5.0 * se, "var {v} vs {}", var[j]);
+        }
+    }
+
+    #[test]
+    fn wire_resistance_read_equals_the_circuit_solve() {
+        let mut rng = crate::rng::stream(3, &[]);
+        let w = ndarray::Array2::from_shape_fn((4, 16), |_| rng.random_range(-1.0f32..1.0));
+        let m = one_tile(&w);
+        let stats = Statistics::default();
+        let read = ReadConfig::default();
+        let xb =
+            Crossbar::program(w.view(), &stats, &MapConfig::default(), &read, &mut rng).unwrap();
+        let params = CircuitParams {
+            r_row: 2.0,
+            r_col: 2.0,
+            ..CircuitParams::default()
+        };
+        let path = ReadPath {
+            read,
+            circuit: Some(params),
+            per_read: PerReadNoise::None,
+        };
+        let op =
+            ChipSynapses::new(&m, 0, std::slice::from_ref(&xb), &path, None, 0, 0, [0; 3]).unwrap();
+        let circuit = CrossbarCircuit::new(xb.conductances().view(), &params).unwrap();
+        let x: Vec<f32> = (0..16).map(|_| rng.random()).collect();
+        let mut y = vec![0.0; 4];
+        op.forward(&x, batch(0), &mut y);
+        // Reference: a direct nodal solve for this input, currents mapped back to weights.
+        let v: Vec<f64> = x.iter().map(|&xi| f64::from(xi) * read.v_read).collect();
+        let mut i = vec![0.0; 8];
+        circuit.solve_direct(&v, &mut i).unwrap();
+        let i32: Vec<f32> = i.iter().map(|&c| c as f32).collect();
+        let mut want = vec![0.0; 4];
+        xb.map().outputs_from_currents(&i32, read.v_read, &mut want);
+        let mut ideal = vec![0.0f32; 4];
+        for j in 0..4 {
+            ideal[j] = (0..16).map(|k| w[[j, k]] * x[k]).sum();
+        }
+        for j in 0..4 {
+            assert!(
+                (y[j] - 0.5 - want[j]).abs() < 1e-3 * (1.0 + want[j].abs()),
+                "{y:?} vs {want:?}"
+            );
+        }
+        // And the wires do change the result (the test would catch an ignored circuit).
+        let drop: f32 = (0..4).map(|j| (want[j] - ideal[j]).abs()).sum();
+        assert!(drop > 1e-3, "no IR drop: {drop}");
+    }
+}
