@@ -765,7 +765,7 @@ mod tests {
         let i32: Vec<f32> = i.iter().map(|&c| c as f32).collect();
         let mut want = vec![0.0; 4];
         xb.map().outputs_from_currents(&i32, read.v_read, &mut want);
-        let mut ideal = vec![0.0f32; 4];
+        let mut ideal = [0.0f32; 4];
         for j in 0..4 {
             ideal[j] = (0..16).map(|k| w[[j, k]] * x[k]).sum();
         }
