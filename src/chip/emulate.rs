@@ -123,11 +123,11 @@ pub struct ChipSetup {
     pub map: MapConfig,
     /// Read path: read voltage, input range, DAC and ADC of a core.
     pub read: ReadConfig,
-    /// Wire resistance between adjacent cells, rows and columns [Ω]; 0 = ideal wires.
+    /// Wire resistance between adjacent cells, rows and columns (Ω); 0 = ideal wires.
     pub r_wire: f64,
     /// Drift compensation.
     pub compensation: Compensation,
-    /// Delivery latency between layers [timesteps]; 0 = same-step delivery.
+    /// Delivery latency between layers (timesteps); 0 = same-step delivery.
     pub delay: usize,
     /// Which non-idealities are on.
     pub effects: Effects,
@@ -178,7 +178,7 @@ impl ChipSetup {
         }
     }
 
-    /// The delivery latency in effect [timesteps].
+    /// The delivery latency in effect (timesteps).
     pub fn delay_in_effect(&self) -> usize {
         if self.effects.timing { self.delay } else { 0 }
     }

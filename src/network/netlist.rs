@@ -73,7 +73,7 @@ pub struct Netlist {
     pub trials: Option<usize>,
     /// Chip mode: drift compensation (`None`, `Global`, `PerColumn`). Default none (`None`).
     pub compensation: Option<crate::crossbar::Compensation>,
-    /// Chip mode: wire resistance between adjacent cells [Ω]. Default none (0 = ideal wires).
+    /// Chip mode: wire resistance between adjacent cells (Ω). Default none (0 = ideal wires).
     pub r_wire: Option<f64>,
     /// Chip mode: uniform conductance levels replacing the card's. Default none (the card's).
     pub levels: Option<u32>,

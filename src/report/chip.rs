@@ -16,13 +16,13 @@ pub struct ChipConfig {
     pub device: String,
     /// Devices, read path, switches and compensation.
     pub setup: ChipSetup,
-    /// Times after programming [s], as given and in seconds.
+    /// Times after programming (s), as given and in seconds.
     pub times: Vec<TimePoint>,
     /// Trials (independently programmed chips).
     pub trials: usize,
     /// Seed of programming and read noise (and of random encoders).
     pub seed: u64,
-    /// Time at which the attribution stages are evaluated [s], when asked for.
+    /// Time at which the attribution stages are evaluated (s), when asked for.
     pub attribution_time: Option<f64>,
 }
 
@@ -142,9 +142,9 @@ pub struct PerInference {
     pub packets: f64,
     /// Mean hops per packet.
     pub mean_hops: f64,
-    /// Energy [J].
+    /// Energy (J).
     pub energy: f64,
-    /// Latency [s].
+    /// Latency (s).
     pub latency: f64,
 }
 
@@ -193,6 +193,6 @@ pub struct ChipReport {
     pub counters: Counters,
     /// Per inference, from [`counters`](Self::counters).
     pub per_inference: PerInference,
-    /// Energy per inference by event kind [J] (the chip model's breakdown).
+    /// Energy per inference by event kind (J) (the chip model's breakdown).
     pub energy_breakdown: serde_json::Value,
 }
