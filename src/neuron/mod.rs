@@ -33,6 +33,12 @@
 
 use serde::{Deserialize, Serialize};
 
+mod fixed;
+pub use fixed::{
+    ACT_SHIFT, Convention, DECAY_UNITY, FixedPopulation, MAX_UV, MAX_VTH, NeuronModel, VTH_TARGET,
+    clip24, decay, wrap24,
+};
+
 /// What happens to the membrane after a spike.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
