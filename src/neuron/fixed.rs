@@ -441,9 +441,10 @@ mod tests {
     #[test]
     fn conversion_of_a_float_lif() {
         // τ = 2.5 ms, dt = 0.1 ms, r = 1, θ = 0.1 (lif_norse.nir).
-        let p = FixedPopulation::from_node("n", &lif(2.5e-3, 1.0, 0.1), &disc(), Convention::Scaled)
-            .unwrap()
-            .unwrap();
+        let p =
+            FixedPopulation::from_node("n", &lif(2.5e-3, 1.0, 0.1), &disc(), Convention::Scaled)
+                .unwrap()
+                .unwrap();
         assert_eq!(p.dv, vec![164]); // round(4096·0.04)
         assert_eq!(p.du, vec![4096]);
         assert_eq!(p.vth, vec![8192]);
@@ -521,6 +522,9 @@ mod tests {
             np += p.step(&[x], &mut ps, &mut po);
         }
         assert!(nf > 50, "{nf}");
-        assert!((nf as i64 - np as i64).abs() <= nf as i64 / 50, "{nf} vs {np}");
+        assert!(
+            (nf as i64 - np as i64).abs() <= nf as i64 / 50,
+            "{nf} vs {np}"
+        );
     }
 }
