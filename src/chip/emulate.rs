@@ -17,7 +17,7 @@ use crate::device::statistics::{
     Drift, Faults, Levels, PerReadNoise, ProgrammingNoise, RangeVariation, ReadNoise,
 };
 use crate::network::{Graph, NodeKind, numel};
-use crate::neuron::Discretisation;
+use crate::neuron::{Discretisation, NeuronModel};
 use crate::sim::{Batch, Engine, IdealSynapses, RunOptions, RunResult, SynapticOp};
 use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
@@ -340,7 +340,7 @@ impl ChipAtTime {
         &self.ops
     }
 
-    /// Run every row of `data` through the chip (on the current rayon pool).
+    /// Run every row of `data` through the chip (on the current rayon pool) with float neurons.
     pub fn run(
         &self,
         graph: &Graph,
@@ -349,7 +349,22 @@ impl ChipAtTime {
         opts: &RunOptions,
         progress: &(dyn Fn(usize) + Sync),
     ) -> Result<ChipRun, crate::Error> {
-        let engine = Engine::with_synapses(graph, disc, |i, _| {
+        self.run_with_neurons(graph, disc, NeuronModel::Float, data, opts, progress)
+    }
+
+    /// Run every row of `data` through the chip with the neuron arithmetic `neurons` (the
+    /// fixed-point neurons take each core's digitised column sums as their float input
+    /// current, rounded to integer activations; see [`crate::neuron::FixedPopulation`]).
+    pub fn run_with_neurons(
+        &self,
+        graph: &Graph,
+        disc: Discretisation,
+        neurons: NeuronModel,
+        data: ArrayView2<f32>,
+        opts: &RunOptions,
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Result<ChipRun, crate::Error> {
+        let engine = Engine::with_neurons(graph, disc, neurons, |i, _| {
             self.nodes
                 .iter()
                 .position(|&n| n == i)
@@ -405,6 +420,25 @@ pub fn run_on_chip(
 ) -> Result<ChipRun, crate::Error> {
     ChipAtTime::new(graph, mapping, setup, chip, t, trial, opts.seed)?
         .run(graph, disc, data, opts, progress)
+}
+
+/// [`run_on_chip`] with the neuron arithmetic `neurons`.
+#[allow(clippy::too_many_arguments)]
+pub fn run_on_chip_with_neurons(
+    graph: &Graph,
+    disc: Discretisation,
+    neurons: NeuronModel,
+    mapping: &Mapping,
+    setup: &ChipSetup,
+    chip: &ProgrammedChip,
+    t: f64,
+    trial: u64,
+    data: ArrayView2<f32>,
+    opts: &RunOptions,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<ChipRun, crate::Error> {
+    ChipAtTime::new(graph, mapping, setup, chip, t, trial, opts.seed)?
+        .run_with_neurons(graph, disc, neurons, data, opts, progress)
 }
 
 /// A shared handle to an operator (the engine owns a box; the caller keeps the counters).

@@ -3,7 +3,7 @@
 use super::ops::{Batch, IdealSynapses, Pool, SynapticOp};
 use crate::encode::Encoding;
 use crate::network::{Graph, NodeKind, numel};
-use crate::neuron::{Discretisation, NeuronError, Population};
+use crate::neuron::{Convention, Discretisation, FixedPopulation, NeuronError, NeuronModel, Population};
 use ndarray::{Array2, ArrayView2, ArrayView3};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -115,6 +115,7 @@ enum Op {
     Copy,
     Synaptic(Box<dyn SynapticOp>),
     Neuron(Population),
+    Fixed(FixedPopulation),
     Pool(Pool),
     Scale(Vec<f32>),
     Threshold(Vec<f32>),
@@ -139,6 +140,7 @@ pub struct Engine {
     /// Node whose output is read (the Output node).
     output: usize,
     disc: Discretisation,
+    neurons: NeuronModel,
 }
 
 impl std::fmt::Debug for Engine {
@@ -168,6 +170,19 @@ impl Engine {
     pub fn with_synapses(
         graph: &Graph,
         disc: Discretisation,
+        synapses: impl FnMut(usize, &crate::network::Node) -> Option<Box<dyn SynapticOp>>,
+    ) -> Result<Engine, SimError> {
+        Self::with_neurons(graph, disc, NeuronModel::Float, synapses)
+    }
+
+    /// As [`with_synapses`](Self::with_synapses), with the neuron arithmetic `neurons`: under
+    /// [`NeuronModel::LoihiFixed`] every spiking population (LIF, CubaLIF, IF) runs as a
+    /// [`FixedPopulation`] converted with [`Convention::Scaled`]; populations without a
+    /// fixed-point form (leaky integrators, integrators) stay float.
+    pub fn with_neurons(
+        graph: &Graph,
+        disc: Discretisation,
+        neurons: NeuronModel,
         mut synapses: impl FnMut(usize, &crate::network::Node) -> Option<Box<dyn SynapticOp>>,
     ) -> Result<Engine, SimError> {
         let g = |m: String| SimError::Graph(m);
@@ -223,6 +238,19 @@ impl Engine {
                         )));
                     }
                     Op::Synaptic(op)
+                }
+                k if k.is_neuron()
+                    && neurons == NeuronModel::LoihiFixed
+                    && let Some(p) =
+                        FixedPopulation::from_node(&node.name, k, &disc, Convention::Scaled)? =>
+                {
+                    if p.len() != out_len || in_len != out_len {
+                        return Err(bad(&format!(
+                            "{} neurons but input/output sizes {in_len}/{out_len}",
+                            p.len()
+                        )));
+                    }
+                    Op::Fixed(p)
                 }
                 k if k.is_neuron() => {
                     let p = Population::from_node(&node.name, k, &disc)?
@@ -312,7 +340,13 @@ impl Engine {
             input,
             output,
             disc,
+            neurons,
         })
+    }
+
+    /// The neuron arithmetic in use.
+    pub fn neuron_model(&self) -> NeuronModel {
+        self.neurons
     }
 
     /// The discretisation in use.
@@ -347,6 +381,7 @@ impl Engine {
             (constant[i], binary[i]) = match &p.op {
                 Op::Input => (input_constant, input_binary),
                 Op::Neuron(pop) => (false, pop.spiking()),
+                Op::Fixed(_) => (false, true),
                 Op::Threshold(_) => (all_const, true),
                 Op::Copy => (all_const, all_bin),
                 Op::Synaptic(op) => (all_const && !op.time_varying(), false),
@@ -510,7 +545,12 @@ impl Engine {
         let layers = self
             .order
             .iter()
-            .filter(|&&i| matches!(self.plans[i].op, Op::Synaptic(_) | Op::Neuron(_)))
+            .filter(|&&i| {
+                matches!(
+                    self.plans[i].op,
+                    Op::Synaptic(_) | Op::Neuron(_) | Op::Fixed(_)
+                )
+            })
             .map(|&i| {
                 let p = &self.plans[i];
                 LayerActivity {
@@ -656,6 +696,19 @@ impl Engine {
                             usize::MAX
                         };
                     }
+                    Op::Fixed(pop) => {
+                        let sl = pop.state_len();
+                        let mut c = 0u64;
+                        for r in 0..rows {
+                            c += pop.step(
+                                &input[r * n_in..(r + 1) * n_in],
+                                &mut w.state[i][r * sl..(r + 1) * sl],
+                                &mut out[r * n_out..(r + 1) * n_out],
+                            ) as u64;
+                        }
+                        spikes[i] += c;
+                        w.nnz[i] = c as usize;
+                    }
                     Op::Pool(pool) => {
                         for r in 0..rows {
                             pool.forward_one(
@@ -739,6 +792,7 @@ impl Work {
             .iter()
             .map(|p| match &p.op {
                 Op::Neuron(pop) => vec![0.0; rows * pop.state_len()],
+                Op::Fixed(pop) => vec![0.0; rows * pop.state_len()],
                 Op::Synaptic(op) => vec![0.0; rows * op.state_len()],
                 _ => vec![],
             })

@@ -77,6 +77,10 @@ pub struct EmulateArgs {
     /// Same-step delivery (switch off the chip's inter-layer latency).
     #[arg(long)]
     pub same_step: bool,
+    /// Neuron arithmetic on the chip: float or loihi-fixed (Loihi-style fixed-point CUBA LIF,
+    /// 12-bit decays, 24-bit integer state) [chip's `fixed_point_neurons`, else float].
+    #[arg(long, value_name = "MODEL")]
+    pub neurons: Option<memsnn::neuron::NeuronModel>,
     /// NIR network file (instead of a netlist); needs --data and --labels.
     #[arg(long, value_name = "FILE.nir", requires_all = ["data", "labels"])]
     pub network: Option<PathBuf>,
@@ -253,6 +257,9 @@ pub fn run(args: &EmulateArgs) -> anyhow::Result<()> {
     });
     if let (false, Some(chip)) = (args.ideal, chip) {
         return crate::emulate_chip::run(args, &netlist, cfg, &chip, &graph, &data, &pool);
+    }
+    if let Some(m) = args.neurons {
+        bail!("--neurons {m}: the neuron model is a chip property; name a chip with --chip");
     }
     let n = data.len();
     let bar = ProgressBar::new(n as u64);

@@ -6,14 +6,14 @@ use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use memsnn::chip::{
     ChipSetup, ChipSpec, Counters, Effects, Mapping, STAGES, map_network, parse_time, program_chip,
-    run_on_chip,
+    run_on_chip_with_neurons,
 };
 use memsnn::crossbar::{Adc, AdcRange, Compensation, Dac, MapConfig, ReadConfig};
 use memsnn::device::DeviceCard;
 use memsnn::device::statistics::Levels;
 use memsnn::encode::Dataset;
 use memsnn::network::{Graph, Netlist};
-use memsnn::neuron::Discretisation;
+use memsnn::neuron::{Discretisation, NeuronModel};
 use memsnn::report::{
     AccuracyStats, ChipConfig, ChipReport, IdealConfig, PerInference, ResourceSummary, StageResult,
     TimePoint, TimeResult,
@@ -34,7 +34,14 @@ pub fn run(
     data: &Dataset,
     pool: &rayon::ThreadPool,
 ) -> anyhow::Result<()> {
-    let chip = ChipSpec::resolve(chip_name).with_context(|| format!("--chip {chip_name}"))?;
+    let mut chip = ChipSpec::resolve(chip_name).with_context(|| format!("--chip {chip_name}"))?;
+    // The option overrides the chip's flag; the report's chip records the model that ran.
+    let neurons = args.neurons.unwrap_or(if chip.fixed_point_neurons {
+        NeuronModel::LoihiFixed
+    } else {
+        NeuronModel::Float
+    });
+    chip.fixed_point_neurons = neurons == NeuronModel::LoihiFixed;
     // A device card file named by the netlist is relative to the netlist's folder.
     let device = args
         .device
@@ -162,9 +169,10 @@ pub fn run(
         for trial in 0..trials as u64 {
             let programmed = program_chip(&mapping, &setup, cfg.seed, trial)?;
             for (k, t) in times.iter().enumerate() {
-                let r = run_on_chip(
+                let r = run_on_chip_with_neurons(
                     graph,
                     disc,
+                    neurons,
                     &mapping,
                     &setup,
                     &programmed,
@@ -202,9 +210,10 @@ pub fn run(
                 let mut acc = Vec::new();
                 for trial in 0..trials as u64 {
                     let programmed = program_chip(&mapping, &s, cfg.seed, trial)?;
-                    let r = run_on_chip(
+                    let r = run_on_chip_with_neurons(
                         graph,
                         disc,
+                        neurons,
                         &mapping,
                         &s,
                         &programmed,
@@ -330,6 +339,15 @@ fn render(r: &ChipReport, chip: &ChipSpec, secs: f64, sample_runs: usize) -> Str
         onoff(e.drift),
         onoff(e.read_noise),
         s0.compensation
+    );
+    let _ = writeln!(
+        s,
+        "neurons   {}",
+        if chip.fixed_point_neurons {
+            "loihi-fixed (integer state, 12-bit decays)"
+        } else {
+            "float (f32)"
+        }
     );
     let _ = writeln!(
         s,
