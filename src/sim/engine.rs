@@ -3,7 +3,9 @@
 use super::ops::{Batch, IdealSynapses, Pool, SynapticOp};
 use crate::encode::Encoding;
 use crate::network::{Graph, NodeKind, numel};
-use crate::neuron::{Convention, Discretisation, FixedPopulation, NeuronError, NeuronModel, Population};
+use crate::neuron::{
+    Convention, Discretisation, FixedPopulation, NeuronError, NeuronModel, Population,
+};
 use ndarray::{Array2, ArrayView2, ArrayView3};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
