@@ -318,6 +318,36 @@ impl FixedPopulation {
     }
 }
 
+/// Weight mantissa range (8-bit signed).
+pub const WEIGHT_MANTISSA: (i32, i32) = (-128, 127);
+
+/// Quantise a layer's float weights to Loihi's 8-bit signed mantissas with one shared exponent
+/// (Lava's weight scaling): with `g` the integer activation per unit of weight (the target
+/// population's input scale), `w ← m·2^e / g` where `m = round(w·g / 2^e)` in −128..=127 and
+/// `e` is the smallest exponent for which the largest `|w|·g` fits. Returns `e` (0 for an
+/// all-zero layer). Summed over binary spikes the quantised weights give integer activations.
+pub fn quantise_weights(w: &mut [f32], g: f64) -> i32 {
+    let max = w.iter().fold(0.0f64, |a, &x| a.max((x as f64 * g).abs()));
+    if max == 0.0 || !max.is_finite() {
+        return 0;
+    }
+    let (lo, hi) = WEIGHT_MANTISSA;
+    let mut e = (max / hi as f64).log2().ceil() as i32;
+    // Guard the boundary against log2 rounding.
+    while (max / 2f64.powi(e)).round() > hi as f64 {
+        e += 1;
+    }
+    while e > -64 && (max / 2f64.powi(e - 1)).round() <= hi as f64 {
+        e -= 1;
+    }
+    let step = 2f64.powi(e);
+    for x in w.iter_mut() {
+        let m = (*x as f64 * g / step).round().clamp(lo as f64, hi as f64);
+        *x = (m * step / g) as f32;
+    }
+    e
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -526,5 +556,22 @@ mod tests {
             (nf as i64 - np as i64).abs() <= nf as i64 / 50,
             "{nf} vs {np}"
         );
+    }
+
+    #[test]
+    fn weights_quantise_to_8_bit_mantissas_with_a_shared_exponent() {
+        // g = 10: integer weights 50, −1270, 3.4, 0 → e = 4 (1270/16 = 79.4 ≤ 127; /8 = 158.8 > 127).
+        let mut w = vec![5.0f32, -127.0, 0.34, 0.0];
+        let e = quantise_weights(&mut w, 10.0);
+        assert_eq!(e, 4);
+        // m = round(50/16) = 3, round(−1270/16) = −79, round(3.4/16) = 0 → w = m·16/10.
+        assert_eq!(w, vec![4.8, -126.4, 0.0, 0.0]);
+        // Small weights get negative exponents: 0.5·2^8 = 128 > 127, so e = −7 and m = 64, −32.
+        let mut v = vec![0.5f32, -0.25];
+        let e = quantise_weights(&mut v, 1.0);
+        assert_eq!(e, -7);
+        assert_eq!(v, vec![0.5, -0.25]);
+        let mut z = vec![0.0f32; 3];
+        assert_eq!(quantise_weights(&mut z, 5.0), 0);
     }
 }

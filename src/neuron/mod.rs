@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 mod fixed;
 pub use fixed::{
     ACT_SHIFT, Convention, DECAY_UNITY, FixedPopulation, MAX_UV, MAX_VTH, NeuronModel, VTH_TARGET,
-    clip24, decay, wrap24,
+    WEIGHT_MANTISSA, clip24, decay, quantise_weights, wrap24,
 };
 
 /// What happens to the membrane after a spike.

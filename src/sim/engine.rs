@@ -193,6 +193,25 @@ impl Engine {
         // Validated graphs are in topological order of their forward edges
         // (`Graph::validate`); an edge (u, v) with u ≥ v closes a cycle.
         let order: Vec<usize> = (0..graph.nodes.len()).collect();
+        // Under fixed-point neurons, ideal (digital) synapses feeding a fixed-point population
+        // hold Loihi's 8-bit weight mantissas with a shared exponent per layer.
+        let mut weight_scale: Vec<Option<f64>> = vec![None; graph.nodes.len()];
+        if neurons == NeuronModel::LoihiFixed {
+            for (j, node) in graph.nodes.iter().enumerate() {
+                if !node.kind.is_neuron() {
+                    continue;
+                }
+                let preds: Vec<usize> = graph.predecessors(j).collect();
+                if let ([i], Ok(Some(p))) = (
+                    preds.as_slice(),
+                    FixedPopulation::from_node(&node.name, &node.kind, &disc, Convention::Scaled),
+                ) && graph.nodes[*i].kind.is_synaptic()
+                {
+                    weight_scale[*i] =
+                        Some(p.in_scale.iter().fold(0.0f64, |a, &b| a.max(b as f64)));
+                }
+            }
+        }
         let mut plans: Vec<Plan> = Vec::with_capacity(graph.nodes.len());
         for (i, node) in graph.nodes.iter().enumerate() {
             let preds: Vec<usize> = graph.predecessors(i).collect();
@@ -225,12 +244,19 @@ impl Engine {
                 k if k.is_synaptic() => {
                     let op: Box<dyn SynapticOp> = match synapses(i, node) {
                         Some(op) => op,
-                        None => Box::new(
-                            IdealSynapses::from_node(k, &node.input_shape, &node.output_shape)
+                        None => {
+                            let quantised = weight_scale[i].map(|g| quantised_kind(k, g));
+                            Box::new(
+                                IdealSynapses::from_node(
+                                    quantised.as_ref().unwrap_or(k),
+                                    &node.input_shape,
+                                    &node.output_shape,
+                                )
                                 .ok_or_else(|| {
                                     bad("weights do not match the input/output shapes")
                                 })?,
-                        ),
+                            )
+                        }
                     };
                     if op.in_len() != in_len || op.out_len() != out_len {
                         return Err(bad(&format!(
@@ -760,6 +786,25 @@ impl Engine {
             events,
         }
     }
+}
+
+/// `kind` with its weights quantised by [`crate::neuron::quantise_weights`] at activation scale `g`.
+fn quantised_kind(kind: &NodeKind, g: f64) -> NodeKind {
+    let mut k = kind.clone();
+    match &mut k {
+        NodeKind::Affine { weight, .. } | NodeKind::Linear { weight } => {
+            let mut v: Vec<f32> = weight.iter().copied().collect();
+            crate::neuron::quantise_weights(&mut v, g);
+            weight.iter_mut().zip(v).for_each(|(a, b)| *a = b);
+        }
+        NodeKind::Conv2d { weight, .. } => {
+            let mut v: Vec<f32> = weight.iter().copied().collect();
+            crate::neuron::quantise_weights(&mut v, g);
+            weight.iter_mut().zip(v).for_each(|(a, b)| *a = b);
+        }
+        _ => {}
+    }
+    k
 }
 
 /// Buffers of one chunk, allocated once per worker and reused for every step and chunk.
