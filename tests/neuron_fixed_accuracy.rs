@@ -12,6 +12,7 @@ use memsnn::sim::{Engine, RunOptions};
 use std::path::Path;
 
 const SAMPLES: usize = 300;
+
 const MARGIN: f64 = 0.015;
 
 fn setup() -> (memsnn::network::Graph, Dataset, Discretisation, RunOptions) {
@@ -47,6 +48,7 @@ fn engine_fixed_point_accuracy_close_to_float() {
     };
     let (f, x) = (run(NeuronModel::Float), run(NeuronModel::LoihiFixed));
     let (af, ax) = (f.accuracy(&data.labels), x.accuracy(&data.labels));
+    eprintln!("engine: float {af}, fixed {ax}");
     assert!(af > 0.9, "{af}");
     assert!((af - ax).abs() <= MARGIN, "float {af} fixed {ax}");
     assert!(agreement(&f.predictions, &x.predictions) >= 0.97);
@@ -101,6 +103,7 @@ fn loihi_chip_fixed_point_accuracy_close_to_float_and_deterministic() {
     let f = run(NeuronModel::Float, 2);
     let x = run(NeuronModel::LoihiFixed, 2);
     let (af, ax) = (f.accuracy(&data.labels), x.accuracy(&data.labels));
+    eprintln!("loihi chip: float {af}, fixed {ax}");
     assert!(af > 0.85, "{af}");
     assert!((af - ax).abs() <= MARGIN, "float {af} fixed {ax}");
     assert!(agreement(&f.predictions, &x.predictions) >= 0.97);
