@@ -221,7 +221,7 @@ impl FixedPopulation {
                 Convention::NirPaper => ((t as f64 * MAX_VTH as f64).trunc() as i64) >> 9,
             })
             .collect();
-        if let Some(i) = vth.iter().position(|&v| v > MAX_VTH || v < 1) {
+        if let Some(i) = vth.iter().position(|v| !(1..=MAX_VTH).contains(v)) {
             return Err(err(format!(
                 "threshold mantissa {} of neuron {i} does not fit Loihi's 17-bit field",
                 vth[i]
