@@ -1,4 +1,4 @@
-//! The bundled MLP on the `loihi` preset keeps its accuracy with Loihi fixed-point neurons: within 1.5 points of float neurons on 300 images (chip with ideal devices but the 8-bit ADC and 1-step delivery on, and the plain engine), with ≥ 97 % of predictions unchanged; the fixed-point run is deterministic across thread counts.
+//! The bundled MLP on the `loihi` preset keeps its accuracy with Loihi fixed-point neurons: within 1.5 points of float neurons on 300 images (chip with ideal devices but the 8-bit ADC and 1-step delivery on, and the plain engine), with ≥ 97 % of predictions unchanged; the fixed-point run is deterministic across thread counts; ideal synapses feeding fixed-point neurons hold 8-bit weight mantissas (hand-counted spike train).
 
 use memsnn::chip::{
     ChipSetup, ChipSpec, Effects, map_network, program_chip, run_on_chip_with_neurons,
@@ -108,4 +108,63 @@ fn loihi_chip_fixed_point_accuracy_close_to_float_and_deterministic() {
     assert!((af - ax).abs() <= MARGIN, "float {af} fixed {ax}");
     assert!(agreement(&f.predictions, &x.predictions) >= 0.97);
     assert_eq!(run(NeuronModel::LoihiFixed, 1).outputs, x.outputs);
+}
+
+fn node(name: &str, kind: memsnn::network::NodeKind, i: usize, o: usize) -> memsnn::network::Node {
+    memsnn::network::Node {
+        name: name.into(),
+        kind,
+        input_shape: vec![i],
+        output_shape: vec![o],
+    }
+}
+
+/// Regression: ideal synapses feeding fixed-point neurons hold 8-bit weight mantissas.
+#[test]
+fn ideal_synapses_feeding_fixed_neurons_use_8_bit_weight_mantissas() {
+    use memsnn::network::{Graph, NodeKind};
+    use ndarray::{Array1, Array2, Array3};
+    // Input(2) → Affine [1.0, 0.01] → IF (R·dt = 1, θ = 1) → Output; spikes on input 1 only.
+    let graph = Graph {
+        nodes: vec![
+            node("input", NodeKind::Input, 2, 2),
+            node(
+                "fc",
+                NodeKind::Affine {
+                    weight: Array2::from_shape_vec((1, 2), vec![1.0, 0.01]).unwrap(),
+                    bias: Array1::zeros(1),
+                },
+                2,
+                1,
+            ),
+            node(
+                "if",
+                NodeKind::If {
+                    r: Array1::from_elem(1, 1e4),
+                    v_threshold: Array1::from_elem(1, 1.0),
+                    v_reset: Array1::zeros(1),
+                },
+                1,
+                1,
+            ),
+            node("output", NodeKind::Output, 1, 1),
+        ],
+        edges: vec![(0, 1), (1, 2), (2, 3)],
+    };
+    let disc = Discretisation::default();
+    let steps = 650;
+    let x = Array3::from_shape_fn((1, steps, 2), |(_, _, i)| i as f32);
+    let count = |m| {
+        Engine::with_neurons(&graph, disc, m, |_, _| None)
+            .unwrap()
+            .run_sequence(x.view(), &|_| ())
+            .unwrap()
+            .outputs[[0, 0]]
+    };
+    // Float: +0.01 per step, v > 1 first after 101 steps (f32 sums): 6 spikes in 650 steps.
+    assert_eq!(count(NeuronModel::Float), 6.0);
+    // Fixed: S = 2^13, shared exponent 7 (8192/2^7 = 64 ≤ 127), 0.01·8192/128 = 0.64 → mantissa 1,
+    // i.e. 128 per step against vth = 8192: v > θ after 65 steps, 10 spikes in 650 (unquantised
+    // 82 per step would give 6).
+    assert_eq!(count(NeuronModel::LoihiFixed), 10.0);
 }
