@@ -52,8 +52,11 @@ fn fails(c: &mut Command, needles: &[&str]) {
 
 #[test]
 fn no_arguments_runs_the_bundled_mnist_mlp() {
+    // The bundled netlist names a chip; --ideal runs it in ideal mode (chip mode without
+    // arguments is checked in tests/cli_emulate_chip.rs).
     memsnn()
         .arg("emulate")
+        .arg("--ideal")
         .assert()
         .success()
         .stdout(predicate::str::contains("netlists/mnist-mlp/netlist.ron"))

@@ -477,3 +477,9 @@ pub fn is_routing(kind: &NodeKind) -> bool {
             | NodeKind::Scale { .. }
     )
 }
+
+mod emulate;
+mod synapses;
+
+pub use emulate::*;
+pub use synapses::{ChipSynapses, LayerCounters, ReadPath};

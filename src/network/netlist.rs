@@ -60,10 +60,23 @@ pub struct Netlist {
     pub seed: u64,
     /// The data set to run (paths relative to the netlist). Default none.
     pub dataset: Option<DatasetSpec>,
-    /// Reserved: name of the default chip spec (used by chip mode, later).
+    /// Chip mode: the default chip spec (`truenorth`, `loihi` or a RON file). Default none
+    /// (ideal mode unless `--chip` is given).
     pub chip: Option<String>,
-    /// Reserved: name of the default device card (used by chip mode, later).
+    /// Chip mode: the default device card (`pcm`, `rram-wan`, `ideal`, … or a RON file).
+    /// Default none (`ideal`).
     pub device: Option<String>,
+    /// Chip mode: times after programming to emulate, e.g. `["1s", "1d", "1y"]` (units s, min,
+    /// h, d, y). Default none (`1s`).
+    pub times: Option<Vec<String>>,
+    /// Chip mode: independently programmed chips to average over. Default none (5).
+    pub trials: Option<usize>,
+    /// Chip mode: drift compensation (`None`, `Global`, `PerColumn`). Default none (`None`).
+    pub compensation: Option<crate::crossbar::Compensation>,
+    /// Chip mode: wire resistance between adjacent cells (Ω). Default none (0 = ideal wires).
+    pub r_wire: Option<f64>,
+    /// Chip mode: uniform conductance levels replacing the card's. Default none (the card's).
+    pub levels: Option<u32>,
 }
 
 impl Default for Netlist {
@@ -79,6 +92,11 @@ impl Default for Netlist {
             dataset: None,
             chip: None,
             device: None,
+            times: None,
+            trials: None,
+            compensation: None,
+            r_wire: None,
+            levels: None,
         }
     }
 }
@@ -126,6 +144,30 @@ impl Netlist {
             return Err(FieldError::new("timesteps", "must be at least 1"));
         }
         self.encoding.validate().map_err(|e| e.within("encoding"))?;
+        if let Some(times) = &self.times {
+            if times.is_empty() {
+                return Err(FieldError::new("times", "must list at least one time"));
+            }
+            for t in times {
+                crate::chip::parse_time(t).map_err(|e| FieldError::new("times", e))?;
+            }
+        }
+        if self.trials == Some(0) {
+            return Err(FieldError::new("trials", "must be at least 1"));
+        }
+        if let Some(r) = self.r_wire
+            && !(r.is_finite() && r >= 0.0)
+        {
+            return Err(FieldError::new(
+                "r_wire",
+                format!("{r} Ω must be finite and ≥ 0"),
+            ));
+        }
+        if let Some(l) = self.levels
+            && l < 2
+        {
+            return Err(FieldError::new("levels", format!("{l} must be at least 2")));
+        }
         if let Some(DatasetSpec {
             samples: Some(0), ..
         }) = self.dataset
@@ -170,6 +212,20 @@ mod tests {
         assert_eq!(n.validate().unwrap_err().field, "dt");
         let n: Netlist = parse_ron("(dt: 1e-3)", Path::new("n.ron")).unwrap();
         assert_eq!(n.validate().unwrap_err().field, "network");
+        for (text, field) in [
+            ("times: Some([\"1 fortnight\"])", "times"),
+            ("times: Some([])", "times"),
+            ("trials: Some(0)", "trials"),
+            ("r_wire: Some(-1.0)", "r_wire"),
+            ("levels: Some(1)", "levels"),
+        ] {
+            let n: Netlist = parse_ron(
+                &format!("(network: Nir(\"m.nir\"), {text})"),
+                Path::new("n.ron"),
+            )
+            .unwrap();
+            assert_eq!(n.validate().unwrap_err().field, field, "{text}");
+        }
     }
 
     #[test]

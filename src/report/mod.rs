@@ -5,6 +5,13 @@
 //! [`Engine`] and returns an [`IdealReport`] (serialisable to JSON) together with the raw
 //! [`RunResult`]. Reports hold no wall-clock times, so identical inputs give identical reports.
 
+mod chip;
+
+pub use chip::{
+    AccuracyStats, ChipConfig, ChipReport, PerInference, ResourceSummary, StageResult, TimePoint,
+    TimeResult,
+};
+
 use crate::encode::{Dataset, Encoding};
 use crate::network::NetworkSpec;
 use crate::neuron::{Discretisation, Reset};

@@ -349,7 +349,8 @@ impl Engine {
                 Op::Neuron(pop) => (false, pop.spiking()),
                 Op::Threshold(_) => (all_const, true),
                 Op::Copy => (all_const, all_bin),
-                Op::Synaptic(_) | Op::Pool(_) | Op::Scale(_) => (all_const, false),
+                Op::Synaptic(op) => (all_const && !op.time_varying(), false),
+                Op::Pool(_) | Op::Scale(_) => (all_const, false),
             };
         }
         (constant, binary)
@@ -625,11 +626,18 @@ impl Engine {
                         // a dense image, or 20 % spikes into a 10-wide readout, go through the GEMM
                         // (measured 1.6× faster there than the event path).
                         let (rin, rout) = (rows * n_in, n_out);
-                        if 32 * rin + 4 * nnz * rout < rin * rout {
-                            op.forward_sparse(input, batch, &mut out[..rows * n_out]);
-                        } else {
-                            op.forward(input, batch, &mut out[..rows * n_out]);
-                        }
+                        let sparse = 32 * rin + 4 * nnz * rout < rin * rout;
+                        // The input repeats when every source is constant (forward edges only).
+                        let repeat = t > 0 && p.preds.iter().all(|&q| q < i && plan.constant[q]);
+                        let sl = op.state_len();
+                        op.forward_step(
+                            input,
+                            batch,
+                            &mut w.state[i][..rows * sl],
+                            repeat,
+                            sparse,
+                            &mut out[..rows * n_out],
+                        );
                     }
                     Op::Neuron(pop) => {
                         let sl = pop.state_len();
@@ -731,6 +739,7 @@ impl Work {
             .iter()
             .map(|p| match &p.op {
                 Op::Neuron(pop) => vec![0.0; rows * pop.state_len()],
+                Op::Synaptic(op) => vec![0.0; rows * op.state_len()],
                 _ => vec![],
             })
             .collect();

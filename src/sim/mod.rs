@@ -10,7 +10,10 @@
 //!
 //! Per chunk, all buffers are allocated once and reused at every step. Nodes whose inputs do
 //! not change over time (a synaptic layer fed by direct input) are evaluated at the first step
-//! only. Spike inputs to dense layers are accumulated row by row (event-driven); analog inputs
+//! only, unless their operator is [`time_varying`](SynapticOp::time_varying) (per-read noise,
+//! delivery delays, per-step event counts: the chip mode); such an operator is called at every
+//! step through [`forward_step`](SynapticOp::forward_step) with per-sample state the engine
+//! keeps across the steps and a flag saying whether its input repeats. Spike inputs to dense layers are accumulated row by row (event-driven); analog inputs
 //! go through a GEMM.
 
 mod engine;

@@ -34,6 +34,38 @@ pub trait SynapticOp: Send + Sync {
     fn forward_sparse(&self, x: &[f32], batch: Batch, out: &mut [f32]) {
         self.forward(x, batch, out)
     }
+    /// Floats of per-sample state the engine keeps for this operator across the steps of one
+    /// sample (zeroed when the sample starts). Default 0.
+    fn state_len(&self) -> usize {
+        0
+    }
+    /// Whether the engine must call the operator at every step even when its input does not
+    /// change (per-read noise, delivery delays, per-step event counting). Default false: a
+    /// constant input is evaluated at the first step only.
+    fn time_varying(&self) -> bool {
+        false
+    }
+    /// The call the engine makes at every evaluation: `state` is `[rows, state_len]` (kept
+    /// across the steps of a sample), `repeat` is true when the input is the same as at the
+    /// previous step (a constant input after the first step), `sparse` when the engine judged
+    /// the input mostly zeros. Defaults to [`forward_sparse`](Self::forward_sparse) or
+    /// [`forward`](Self::forward).
+    fn forward_step(
+        &self,
+        x: &[f32],
+        batch: Batch,
+        state: &mut [f32],
+        repeat: bool,
+        sparse: bool,
+        out: &mut [f32],
+    ) {
+        let _ = (state, repeat);
+        if sparse {
+            self.forward_sparse(x, batch, out)
+        } else {
+            self.forward(x, batch, out)
+        }
+    }
 }
 
 /// The ideal synaptic operator of an `Affine`, `Linear` or `Conv2d` node (exact f32 arithmetic).

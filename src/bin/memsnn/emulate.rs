@@ -1,8 +1,10 @@
-//! `memsnn emulate`: run a network on a data set (ideal mode for now) and report accuracy and activity.
+//! `memsnn emulate`: run a network on a data set, in ideal (software) mode or on a chip of
+//! memristor crossbars, and report accuracy, attribution, resources, energy and latency.
 
 use anyhow::{Context, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
+use memsnn::crossbar::Compensation;
 use memsnn::encode::{Dataset, Encoding};
 use memsnn::network::{Netlist, NetworkSpec};
 use memsnn::neuron::Reset;
@@ -23,9 +25,58 @@ pub struct EmulateArgs {
     /// Netlist (RON) to run. Default: netlists/mnist-mlp/netlist.ron.
     #[arg(conflicts_with = "network")]
     pub netlist: Option<PathBuf>,
-    /// Ideal (software) mode: no devices, no chip limits. The only mode so far.
-    #[arg(long)]
+    /// Ideal (software) mode: no devices, no chip limits (the default when neither the netlist
+    /// nor --chip names a chip).
+    #[arg(long, conflicts_with = "chip")]
     pub ideal: bool,
+    /// Chip: truenorth, loihi or a chip RON file [netlist].
+    #[arg(long, value_name = "NAME|FILE")]
+    pub chip: Option<String>,
+    /// Device card: pcm, rram-wan, ideal, … or a card RON file [netlist, else ideal].
+    #[arg(long, value_name = "CARD")]
+    pub device: Option<String>,
+    /// Times after programming, comma-separated, units s/min/h/d/y [netlist, else 1s].
+    #[arg(long = "time", value_name = "T,…", value_delimiter = ',')]
+    pub times: Option<Vec<String>>,
+    /// Independently programmed chips to average over [netlist, else 5].
+    #[arg(long, value_name = "K")]
+    pub trials: Option<usize>,
+    /// Drift compensation: none, global or column [netlist, else none].
+    #[arg(long, value_parser = parse_compensation)]
+    pub compensation: Option<Compensation>,
+    /// Also report the accuracy after each cumulative stage of non-idealities (at the last time).
+    #[arg(long)]
+    pub attribution: bool,
+    /// Uniform conductance levels replacing the card's [netlist].
+    #[arg(long, value_name = "N")]
+    pub levels: Option<u32>,
+    /// ADC bits of every core, replacing the chip's (2..=24).
+    #[arg(long, value_name = "B")]
+    pub adc_bits: Option<u32>,
+    /// Wire resistance between adjacent crossbar cells [Ω] [netlist, else 0].
+    #[arg(long, value_name = "OHM")]
+    pub r_wire: Option<f64>,
+    /// Switch off conductance levels.
+    #[arg(long)]
+    pub no_levels: bool,
+    /// Switch off programming noise, stuck-at faults and device-to-device variation.
+    #[arg(long)]
+    pub no_programming_noise: bool,
+    /// Switch off drift.
+    #[arg(long)]
+    pub no_drift: bool,
+    /// Switch off 1/f and per-read noise.
+    #[arg(long)]
+    pub no_read_noise: bool,
+    /// Switch off wire resistance.
+    #[arg(long)]
+    pub no_wire: bool,
+    /// Switch off the ADC and DAC.
+    #[arg(long)]
+    pub no_adc: bool,
+    /// Same-step delivery (switch off the chip's inter-layer latency).
+    #[arg(long)]
+    pub same_step: bool,
     /// NIR network file (instead of a netlist); needs --data and --labels.
     #[arg(long, value_name = "FILE.nir", requires_all = ["data", "labels"])]
     pub network: Option<PathBuf>,
@@ -50,7 +101,7 @@ pub struct EmulateArgs {
     /// Run only the first N samples [netlist, else all].
     #[arg(long, value_name = "N")]
     pub samples: Option<usize>,
-    /// Seed of random encoders [netlist, else 0].
+    /// Seed of random encoders, programming and read noise [netlist, else 0].
     #[arg(long, value_name = "S")]
     pub seed: Option<u64>,
     /// Worker threads (default: all cores). Results do not depend on it.
@@ -64,14 +115,25 @@ pub struct EmulateArgs {
     pub spike_counts: Option<PathBuf>,
 }
 
+fn parse_compensation(s: &str) -> Result<Compensation, String> {
+    match s {
+        "none" => Ok(Compensation::None),
+        "global" => Ok(Compensation::Global),
+        "column" => Ok(Compensation::PerColumn),
+        _ => Err(format!(
+            "unknown compensation `{s}` (expected none, global or column)"
+        )),
+    }
+}
+
 fn parse_encoding(s: &str) -> Result<Encoding, String> {
     Encoding::from_name(s).ok_or_else(|| {
         format!("unknown encoding `{s}` (expected direct, poisson, bernoulli or latency)")
     })
 }
 
-/// Merge netlist and options into a resolved configuration.
-fn resolve(args: &EmulateArgs) -> anyhow::Result<IdealConfig> {
+/// Merge netlist and options into a resolved configuration (and the netlist it came from).
+fn resolve(args: &EmulateArgs) -> anyhow::Result<(IdealConfig, Netlist)> {
     let (netlist_path, netlist) = match &args.network {
         Some(net) => (
             None,
@@ -130,12 +192,12 @@ fn resolve(args: &EmulateArgs) -> anyhow::Result<IdealConfig> {
     if !(cfg.dt.is_finite() && cfg.dt > 0.0) {
         bail!("--dt must be a positive number of seconds, got {}", cfg.dt);
     }
-    Ok(cfg)
+    Ok((cfg, netlist))
 }
 
 /// Write `bytes` to `path` through a temporary file in the same folder, so that a failure
 /// never leaves a half-written output.
-fn write_atomic(
+pub(crate) fn write_atomic(
     path: &Path,
     write: impl FnOnce(&Path) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
@@ -159,7 +221,7 @@ fn write_atomic(
 
 /// Run `memsnn emulate`.
 pub fn run(args: &EmulateArgs) -> anyhow::Result<()> {
-    let cfg = resolve(args)?;
+    let (cfg, netlist) = resolve(args)?;
     let pool = {
         let mut b = rayon::ThreadPoolBuilder::new();
         if let Some(t) = args.threads {
@@ -178,6 +240,20 @@ pub fn run(args: &EmulateArgs) -> anyhow::Result<()> {
         }
     }
     let data = Dataset::read_idx(&cfg.images, &cfg.labels, cfg.samples)?;
+    // A chip file named by the netlist is relative to the netlist's folder.
+    let chip = args.chip.clone().or_else(|| {
+        netlist.chip.clone().map(|c| match &cfg.netlist {
+            Some(p) if !memsnn::chip::ChipSpec::builtin_names().any(|b| b == c) => {
+                memsnn::config::resolve(p, Path::new(&c))
+                    .to_string_lossy()
+                    .into_owned()
+            }
+            _ => c,
+        })
+    });
+    if let (false, Some(chip)) = (args.ideal, chip) {
+        return crate::emulate_chip::run(args, &netlist, cfg, &chip, &graph, &data, &pool);
+    }
     let n = data.len();
     let bar = ProgressBar::new(n as u64);
     bar.set_style(

@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 mod crossbar;
 mod device;
 mod emulate;
+mod emulate_chip;
 mod import;
 mod iv;
 mod map;

@@ -1,0 +1,142 @@
+//! Chip mode with ideal devices, no wire resistance, no ADC and same-step timing gives exactly the ideal engine's spike counts (bundled MLP and CNN, snnTorch fixture MLP; first 300 images each), whatever the tiling.
+
+use memsnn::chip::{
+    ChipSetup, ChipSpec, Effects, Mapping, dense_mapping, map_network, program_chip, run_on_chip,
+};
+use memsnn::crossbar::{Compensation, MapConfig, ReadConfig};
+use memsnn::device::DeviceCard;
+use memsnn::encode::{Dataset, Encoding};
+use memsnn::network::{Graph, Netlist, load_nir};
+use memsnn::neuron::{Discretisation, Reset};
+use memsnn::sim::{Engine, RunOptions};
+use std::path::{Path, PathBuf};
+
+const SAMPLES: usize = 300;
+
+fn shared(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .map(|a| a.join("shared").join(rel))
+        .find(|p| p.exists())
+        .unwrap_or_else(|| panic!("shared file {rel} not found"))
+}
+
+fn bundled(name: &str) -> (Graph, Dataset, usize) {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("netlists/{name}/netlist.ron"));
+    let n = Netlist::read(&p).unwrap();
+    let d = n.dataset.clone().unwrap();
+    let g = n.network.clone().unwrap().load(&p).unwrap();
+    (
+        g,
+        Dataset::read_idx(&d.images, &d.labels, Some(SAMPLES)).unwrap(),
+        n.timesteps,
+    )
+}
+
+fn ideal_setup(card: &str) -> ChipSetup {
+    ChipSetup {
+        statistics: DeviceCard::resolve(card).unwrap().statistics,
+        map: MapConfig::default(),
+        read: ReadConfig::default(),
+        r_wire: 1.0,
+        compensation: Compensation::None,
+        delay: 1,
+        effects: Effects::NONE,
+    }
+}
+
+/// The chip presets' mappings and dense `rows × cols` blocks.
+fn mappings(graph: &Graph, dense: Option<(usize, usize)>) -> Vec<Mapping> {
+    let mut m: Vec<Mapping> = ["truenorth", "loihi"]
+        .iter()
+        .map(|c| map_network(graph, &ChipSpec::resolve(c).unwrap(), 2).unwrap())
+        .collect();
+    if let Some((r, c)) = dense {
+        m.push(dense_mapping(graph, r, c).unwrap());
+    }
+    m
+}
+
+fn check(graph: &Graph, data: &Dataset, timesteps: usize, mapping: &Mapping) {
+    let disc = Discretisation {
+        dt: 1e-4,
+        reset: Reset::Zero,
+    };
+    let opts = RunOptions {
+        timesteps,
+        encoding: Encoding::Direct,
+        seed: 0,
+    };
+    let ideal = Engine::new(graph, disc)
+        .unwrap()
+        .run(data.images.view(), &opts, &|_| ())
+        .unwrap();
+    // The ideal card, and pcm with every non-ideality switched off.
+    for card in ["ideal", "pcm"] {
+        let setup = ideal_setup(card);
+        let chip = program_chip(mapping, &setup, 7, 0).unwrap();
+        let run = run_on_chip(
+            graph,
+            disc,
+            mapping,
+            &setup,
+            &chip,
+            86_400.0,
+            0,
+            data.images.view(),
+            &opts,
+            &|_| (),
+        )
+        .unwrap();
+        let (a, b) = (
+            ideal.spike_counts().unwrap(),
+            run.result.spike_counts().unwrap(),
+        );
+        let differ = a
+            .rows()
+            .into_iter()
+            .zip(b.rows())
+            .filter(|(x, y)| x != y)
+            .count();
+        assert_eq!(
+            differ, 0,
+            "{card} on {}: {differ} samples differ",
+            mapping.chip
+        );
+        assert_eq!(run.result.predictions, ideal.predictions);
+        assert!(run.counters.crossbar_reads > 0);
+        assert_eq!(run.counters.adc_conversions, 0);
+    }
+}
+
+#[test]
+fn ideal_chip_equals_ideal_engine_on_bundled_mlp() {
+    let (g, d, t) = bundled("mnist-mlp");
+    // One tile per layer (dense 4096×1024), row splits (truenorth), row and column splits.
+    for m in mappings(&g, Some((4096, 100))) {
+        check(&g, &d, t, &m);
+    }
+}
+
+#[test]
+fn ideal_chip_equals_ideal_engine_on_fixture_mlp() {
+    let g = load_nir(&shared("fixtures/snntorch-mnist-mlp/mlp.nir")).unwrap();
+    let d = Dataset::read_idx(
+        &shared("data/mnist/test-images-idx3-ubyte.gz"),
+        &shared("data/mnist/test-labels-idx1-ubyte.gz"),
+        Some(SAMPLES),
+    )
+    .unwrap();
+    for m in mappings(&g, Some((256, 100))) {
+        check(&g, &d, 25, &m);
+    }
+}
+
+#[test]
+fn ideal_chip_equals_ideal_engine_on_bundled_cnn() {
+    let (g, d, t) = bundled("fashion-cnn");
+    // Convolutions unrolled into patches with replicated weights (truenorth, loihi).
+    for m in mappings(&g, None) {
+        check(&g, &d, t, &m);
+    }
+}
