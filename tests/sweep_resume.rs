@@ -9,8 +9,7 @@ use memsnn::encode::{Dataset, Encoding};
 use memsnn::network::{Graph, Netlist};
 use memsnn::neuron::Reset;
 use memsnn::sweep::{
-    self, Assign, CrossbarSettings, Manifest, Param, Plan, PointConfig, RunControl, Shard,
-    Workload,
+    self, Assign, CrossbarSettings, Manifest, Param, Plan, PointConfig, RunControl, Shard, Workload,
 };
 use serde_json::json;
 use std::path::Path;
@@ -19,7 +18,12 @@ const NETLIST: &str = "netlists/mnist-mlp/netlist.ron";
 
 fn setup() -> (Graph, Dataset, Manifest) {
     let n = Netlist::read(Path::new(NETLIST)).unwrap();
-    let graph = n.network.as_ref().unwrap().load(Path::new(NETLIST)).unwrap();
+    let graph = n
+        .network
+        .as_ref()
+        .unwrap()
+        .load(Path::new(NETLIST))
+        .unwrap();
     let ds = n.dataset.as_ref().unwrap();
     let data = Dataset::read_idx(&ds.images, &ds.labels, Some(6)).unwrap();
     let base = PointConfig {
@@ -69,7 +73,10 @@ fn setup() -> (Graph, Dataset, Manifest) {
 }
 
 fn pool(n: usize) -> rayon::ThreadPool {
-    rayon::ThreadPoolBuilder::new().num_threads(n).build().unwrap()
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .build()
+        .unwrap()
 }
 
 fn files(dir: &Path) -> [Vec<u8>; 3] {
@@ -95,8 +102,14 @@ fn interrupted_sweep_resumes_to_identical_files_and_shards_merge() {
     // Accuracies differ between 2 and 8 levels (the sweep really changes the configuration).
     let recs = sweep::read_records(&full.join(sweep::JSONL), &manifest).unwrap();
     assert!(recs.iter().all(|r| (0.0..=1.0).contains(&r.accuracy)));
-    assert_eq!(recs[0].config.device.levels, memsnn::device::statistics::Levels::Uniform(2));
-    assert_eq!(recs[11].config.device.levels, memsnn::device::statistics::Levels::Uniform(8));
+    assert_eq!(
+        recs[0].config.device.levels,
+        memsnn::device::statistics::Levels::Uniform(2)
+    );
+    assert_eq!(
+        recs[11].config.device.levels,
+        memsnn::device::statistics::Levels::Uniform(8)
+    );
 
     // Interrupted: 5 units, then a line cut by the kill.
     let part = tmp.path().join("part");
@@ -133,7 +146,11 @@ fn interrupted_sweep_resumes_to_identical_files_and_shards_merge() {
         .unwrap();
     assert_eq!((s.skipped, s.computed), (5, 7));
     assert_eq!(counted.into_inner(), 7);
-    assert_eq!(files(&part), reference, "resumed files differ from the uninterrupted run");
+    assert_eq!(
+        files(&part),
+        reference,
+        "resumed files differ from the uninterrupted run"
+    );
 
     // Three shards, merged.
     let mut dirs = Vec::new();
@@ -152,7 +169,11 @@ fn interrupted_sweep_resumes_to_identical_files_and_shards_merge() {
     let merged = tmp.path().join("merged");
     let (_, n, missing) = sweep::merge(&dirs, &merged).unwrap();
     assert_eq!((n, missing), (12, 0));
-    assert_eq!(files(&merged), reference, "merged shards differ from the unsharded run");
+    assert_eq!(
+        files(&merged),
+        reference,
+        "merged shards differ from the unsharded run"
+    );
 
     // A conflicting shard is refused.
     let bad = tmp.path().join("shard0");

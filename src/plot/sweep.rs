@@ -157,12 +157,25 @@ fn draw_curves<DB: DrawingBackend>(
         (x0, x1) = (x0 - 0.5, x1 + 0.5);
     }
     let pad = 0.03 * (x1 - x0);
+    // y: the data's range (mean ± std) with a margin, within [0, 1].
+    let (y0, y1) = curves
+        .iter()
+        .flat_map(|(_, c)| c.iter())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
+            (a.min(p.1 - p.2), b.max(p.1 + p.2))
+        });
+    let (y0, y1) = if y0.is_finite() && y1.is_finite() {
+        let m = (0.1 * (y1 - y0)).max(0.02);
+        ((y0 - m).max(0.0), (y1 + m).min(1.0))
+    } else {
+        (0.0, 1.0)
+    };
     let mut chart = ChartBuilder::on(root)
         .caption(title, ("sans-serif", 22))
         .margin(15)
         .x_label_area_size(45)
         .y_label_area_size(60)
-        .build_cartesian_2d((x0 - pad)..(x1 + pad), 0.0..1.0)
+        .build_cartesian_2d((x0 - pad)..(x1 + pad), y0..y1)
         .map_err(draw_err(path))?;
     chart
         .configure_mesh()
@@ -177,7 +190,15 @@ fn draw_curves<DB: DrawingBackend>(
         .draw()
         .map_err(draw_err(path))?;
     for (i, (name, c)) in curves.iter().enumerate() {
-        let colour = Palette99::pick(i).to_rgba();
+        const COLOURS: [RGBColor; 6] = [
+            RGBColor(31, 119, 180),
+            RGBColor(214, 39, 40),
+            RGBColor(44, 160, 44),
+            RGBColor(148, 103, 189),
+            RGBColor(255, 127, 14),
+            RGBColor(23, 190, 207),
+        ];
+        let colour = COLOURS[i % COLOURS.len()].to_rgba();
         let mut band: Vec<(f64, f64)> = c.iter().map(|p| (tx(p.0), (p.1 + p.2).min(1.0))).collect();
         band.extend(c.iter().rev().map(|p| (tx(p.0), (p.1 - p.2).max(0.0))));
         chart
@@ -222,8 +243,18 @@ fn number_label(v: f64) -> String {
     if a != 0.0 && !(1e-3..1e4).contains(&a) {
         format!("{v:.1e}")
     } else {
-        let s = format!("{v:.4}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
+        // Three significant digits.
+        let d = if a == 0.0 {
+            0
+        } else {
+            (2 - a.log10().floor() as i32).clamp(0, 6) as usize
+        };
+        let s = format!("{v:.d$}");
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
     }
 }
 
@@ -429,7 +460,11 @@ fn heatmap<DB: DrawingBackend>(
         .margin(15)
         .x_label_area_size(45)
         .y_label_area_size(80)
-        .build_cartesian_2d((0..nx).into_segmented(), (0..ny).into_segmented())
+        // A segmented 0..n range has n + 1 segments: the last value is n − 1.
+        .build_cartesian_2d(
+            (0..nx.saturating_sub(1).max(1)).into_segmented(),
+            (0..ny.saturating_sub(1).max(1)).into_segmented(),
+        )
         .map_err(draw_err(path))?;
     let seg = |v: &SegmentValue<usize>, l: &[String]| match v {
         SegmentValue::CenterOf(i) => l.get(*i).cloned().unwrap_or_default(),
@@ -467,7 +502,11 @@ fn heatmap<DB: DrawingBackend>(
             let text_colour = if t > 0.6 { BLACK } else { WHITE };
             chart
                 .draw_series(std::iter::once(Text::new(
-                    format!("{mu:.3}±{sd:.3}"),
+                    if m.plan.trials > 1 {
+                        format!("{mu:.3}±{sd:.3}")
+                    } else {
+                        format!("{mu:.3}")
+                    },
                     (SegmentValue::CenterOf(i), SegmentValue::CenterOf(j)),
                     ("sans-serif", 13).into_font().color(&text_colour).pos(
                         plotters::style::text_anchor::Pos::new(
