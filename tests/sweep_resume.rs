@@ -179,11 +179,9 @@ fn interrupted_sweep_resumes_to_identical_files_and_shards_merge() {
     let bad = tmp.path().join("shard0");
     let t = std::fs::read_to_string(bad.join(sweep::JSONL)).unwrap();
     let first = t.lines().next().unwrap();
-    let r: sweep::Record = serde_json::from_str(first).unwrap();
-    let changed = first.replace(
-        &format!("\"accuracy\":{}", r.accuracy),
-        &format!("\"accuracy\":{}", r.accuracy + 0.5),
-    );
+    let mut r: sweep::Record = serde_json::from_str(first).unwrap();
+    r.accuracy = 1.0 - r.accuracy + 1e-3;
+    let changed = serde_json::to_string(&r).unwrap();
     std::fs::write(bad.join(sweep::JSONL), t.replacen(first, &changed, 1)).unwrap();
     let e = sweep::merge(&[dirs[0].clone(), full.clone()], &tmp.path().join("m2")).unwrap_err();
     assert!(e.to_string().contains("conflicts"), "{e}");
