@@ -128,3 +128,116 @@ fn merge_of_a_folder_without_manifest_names_the_file() {
         .failure()
         .stderr(predicate::str::contains("sweep.json"));
 }
+
+/// A sweep big enough to be killed half-way (40 units).
+fn killable(out: &std::path::Path) -> Vec<std::ffi::OsString> {
+    let mut a: Vec<std::ffi::OsString> = [
+        "sweep",
+        "netlists/mnist-mlp/netlist.ron",
+        "--set",
+        "crossbar.r_wire=0",
+        "--param",
+        "device.levels=2,3,4,5,6,8,12,16,24,32",
+        "--param",
+        "compensation=None,Global",
+        "--trials",
+        "2",
+        "--samples",
+        "200",
+        "--threads",
+        "2",
+        "--out",
+    ]
+    .map(Into::into)
+    .to_vec();
+    a.push(out.as_os_str().to_owned());
+    a
+}
+
+#[test]
+fn killed_sweep_resumes_computing_only_missing_units() {
+    let tmp = tempfile::tempdir().unwrap();
+    let full = tmp.path().join("full");
+    memsnn().args(killable(&full)).assert().success();
+    let reference = std::fs::read_to_string(full.join("results.jsonl")).unwrap();
+    assert_eq!(reference.lines().count(), 40);
+
+    let part = tmp.path().join("part");
+    let bin = assert_cmd::cargo::cargo_bin("memsnn");
+    let mut child = std::process::Command::new(bin)
+        .args(killable(&part))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let rows = |p: &std::path::Path| {
+        std::fs::read_to_string(p.join("results.jsonl"))
+            .map(|t| t.matches('\n').count())
+            .unwrap_or(0)
+    };
+    while rows(&part) < 6 {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the sweep finished before it could be killed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let done = rows(&part);
+    assert!((6..40).contains(&done), "{done} rows when killed");
+    memsnn()
+        .args(killable(&part))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "{done} already done, {} computed",
+            40 - done
+        )));
+    assert_eq!(
+        std::fs::read_to_string(part.join("results.jsonl")).unwrap(),
+        reference
+    );
+    assert_eq!(
+        std::fs::read(part.join("results.csv")).unwrap(),
+        std::fs::read(full.join("results.csv")).unwrap()
+    );
+}
+
+#[test]
+fn shards_merged_on_the_command_line_equal_the_unsharded_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let full = tmp.path().join("full");
+    memsnn()
+        .args(SMALL)
+        .arg("--out")
+        .arg(&full)
+        .assert()
+        .success();
+    let mut merge = memsnn();
+    merge.arg("merge");
+    for i in 0..3 {
+        let d = tmp.path().join(format!("s{i}"));
+        memsnn()
+            .args(SMALL)
+            .args(["--shard", &format!("{i}/3"), "--out"])
+            .arg(&d)
+            .assert()
+            .success();
+        merge.arg(&d);
+    }
+    let m = tmp.path().join("merged");
+    merge
+        .arg("--out")
+        .arg(&m)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("4 point × trial results"));
+    for f in ["results.jsonl", "results.csv", "sweep.json"] {
+        assert_eq!(
+            std::fs::read(m.join(f)).unwrap(),
+            std::fs::read(full.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+}
