@@ -241,3 +241,34 @@ fn shards_merged_on_the_command_line_equal_the_unsharded_run() {
         );
     }
 }
+
+#[test]
+fn example_specs_parse_list_paths_and_run() {
+    memsnn()
+        .args(["sweep", "netlists/sweeps/noise-levels.ron", "--list-paths"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "device.programming.Proportional.frac = 0.0",
+        ))
+        .stdout(predicate::str::contains("chip.core.rows = 4096"));
+    for spec in ["noise-levels", "time-compensation", "rows-wire"] {
+        let tmp = tempfile::tempdir().unwrap();
+        memsnn()
+            .args(["sweep", &format!("netlists/sweeps/{spec}.ron")])
+            .args([
+                "--samples",
+                "3",
+                "--set",
+                "timesteps=2",
+                "--limit",
+                "2",
+                "--out",
+            ])
+            .arg(tmp.path())
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("0 already done, 2 computed"))
+            .stdout(predicate::str::contains("incomplete"));
+    }
+}

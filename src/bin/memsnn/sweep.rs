@@ -153,7 +153,13 @@ pub fn base_config(path: &Path, netlist: &Netlist) -> anyhow::Result<PointConfig
 /// Run `memsnn sweep`.
 pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
     // A spec file, or a netlist with --param/--set.
-    let inline = !args.params.is_empty() || args.list_paths;
+    let spec_file = args
+        .file
+        .as_deref()
+        .filter(|_| args.params.is_empty())
+        .map(SweepSpec::read);
+    // --list-paths accepts a spec or a netlist.
+    let inline = !args.params.is_empty() || (args.list_paths && !matches!(spec_file, Some(Ok(_))));
     let spec = if inline {
         let netlist = args
             .file
@@ -164,10 +170,10 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
             ..SweepSpec::default()
         }
     } else {
-        let Some(f) = &args.file else {
+        let Some(spec) = spec_file else {
             bail!("name a sweep spec (memsnn sweep SPEC.ron) or give --param PATH=V1,V2,…");
         };
-        SweepSpec::read(f)?
+        spec?
     };
     let netlist = Netlist::read(&spec.netlist)?;
     let mut base = base_config(&spec.netlist, &netlist)?;
@@ -177,14 +183,6 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
         }
         base.samples = n;
     }
-    if args.list_paths {
-        let tree = base.to_value();
-        for p in base.leaf_paths() {
-            let v = p.split('.').try_fold(&tree, |n, k| n.get(k));
-            println!("{p} = {}", v.map(|v| v.to_string()).unwrap_or_default());
-        }
-        return Ok(());
-    }
     let mut set = spec.set.clone();
     for s in &args.set {
         let (p, v) = split_assign(s, "--set")?;
@@ -192,6 +190,19 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
             path: p.into(),
             value: parse_value(v),
         });
+    }
+    if args.list_paths {
+        // The paths after the fixed overrides (e.g. an enum set to a variant with fields).
+        let mut b = base.clone();
+        for a in &set {
+            b.set(&a.path, &a.value)?;
+        }
+        let tree = b.to_value();
+        for p in b.leaf_paths() {
+            let v = p.split('.').try_fold(&tree, |n, k| n.get(k));
+            println!("{p} = {}", v.map(|v| v.to_string()).unwrap_or_default());
+        }
+        return Ok(());
     }
     let mut grid = spec.grid.clone();
     for s in &args.params {
