@@ -69,15 +69,15 @@ pub fn point_stats(n_points: usize, records: &[Record]) -> Vec<Option<(f64, f64)
 }
 
 /// The plot a sweep gets from its grid axes.
-pub fn kind(m: &Manifest) -> Kind {
-    let axes = &m.plan.axes;
+pub fn kind(plan: &crate::sweep::Plan) -> Kind {
+    let axes = &plan.axes;
     let numeric_axis = |k: usize| {
         axes[k]
             .values
             .iter()
             .all(|v| numeric(&axes[k].path, v).is_some())
     };
-    if axes.len() == 2 && m.plan.points.len() == axes[0].values.len() * axes[1].values.len() {
+    if axes.len() == 2 && plan.points.len() == axes[0].values.len() * axes[1].values.len() {
         if numeric_axis(0) && numeric_axis(1) {
             Kind::Heatmap
         } else if numeric_axis(0) || numeric_axis(1) {
@@ -119,7 +119,7 @@ fn draw<DB: DrawingBackend>(
 ) -> Result<(), PlotError> {
     root.fill(&WHITE).map_err(draw_err(path))?;
     let stats = point_stats(m.plan.points.len(), records);
-    match kind(m) {
+    match kind(&m.plan) {
         Kind::Heatmap => heatmap(&root, m, &stats, path)?,
         Kind::Curves => curves(&root, m, &stats, path)?,
         Kind::Line => line(&root, m, &stats, path)?,
@@ -544,4 +544,62 @@ fn heatmap<DB: DrawingBackend>(
     }))
     .map_err(draw_err(path))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sweep::{Param, Plan};
+    use serde_json::json;
+
+    fn plan(axes: Vec<(&str, Vec<Value>)>) -> Plan {
+        let grid = axes
+            .into_iter()
+            .map(|(p, v)| Param {
+                path: p.into(),
+                values: v,
+            })
+            .collect();
+        Plan::new(Vec::new(), grid, Vec::new(), 2, 0).unwrap()
+    }
+
+    fn kind_of(axes: Vec<(&str, Vec<Value>)>) -> Kind {
+        kind(&plan(axes))
+    }
+
+    #[test]
+    fn plot_kind_follows_the_axes() {
+        assert_eq!(
+            kind_of(vec![("device.levels", vec![json!(2), json!(4)])]),
+            Kind::Line
+        );
+        assert_eq!(
+            kind_of(vec![
+                ("time", vec![json!("1s"), json!("1d")]),
+                ("compensation", vec![json!("None"), json!("Global")]),
+            ]),
+            Kind::Curves
+        );
+        assert_eq!(
+            kind_of(vec![
+                ("chip.core.rows", vec![json!(128), json!(256)]),
+                ("crossbar.r_wire", vec![json!(0.0), json!(1.0)]),
+            ]),
+            Kind::Heatmap
+        );
+    }
+
+    #[test]
+    fn labels_and_statistics() {
+        assert_eq!(numeric("time", &json!("1d")), Some(86_400.0));
+        assert_eq!(numeric("compensation", &json!("None")), None);
+        assert_eq!(time_label(86_400.0), "1d");
+        assert_eq!(time_label(100.0), "1.67min");
+        assert_eq!(number_label(0.05), "0.05");
+        assert_eq!(number_label(1e-6), "1.0e-6");
+        assert!(log_axis("crossbar.r_wire", &[1.0, 10.0]));
+        assert!(!log_axis("crossbar.r_wire", &[0.0, 10.0]));
+        assert_eq!(colour(0.0), RGBColor(68, 1, 84));
+        assert_eq!(colour(1.0), RGBColor(253, 231, 37));
+    }
 }
