@@ -35,6 +35,9 @@ pub enum Error {
     /// Writing a plot failed.
     #[error(transparent)]
     Plot(#[from] crate::plot::PlotError),
+    /// A parameter sweep is invalid or its outputs cannot be read or written.
+    #[error(transparent)]
+    Sweep(#[from] crate::sweep::SweepError),
 }
 
 /// Result with the crate [`Error`].

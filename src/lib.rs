@@ -35,6 +35,7 @@ pub mod plot;
 pub mod report;
 pub mod rng;
 pub mod sim;
+pub mod sweep;
 
 pub use error::{Error, Result};
 

@@ -6,6 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
+pub mod sweep;
+
 /// Why a plot could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum PlotError {

@@ -9,6 +9,8 @@ mod emulate_chip;
 mod import;
 mod iv;
 mod map;
+mod merge;
+mod sweep;
 
 /// memsnn: emulate trained spiking neural networks on memristor-crossbar neuromorphic chips.
 #[derive(Debug, Parser)]
@@ -32,6 +34,10 @@ enum Command {
     Emulate(Box<emulate::EmulateArgs>),
     /// Map a network onto a chip: cores per layer, utilisation, splitters, placement, traffic.
     Map(map::MapArgs),
+    /// Sweep configuration parameters of a chip run (resumable, shardable) and plot accuracy.
+    Sweep(Box<sweep::SweepArgs>),
+    /// Join the output folders of sweep shards and plot the result.
+    Merge(merge::MergeArgs),
 }
 
 /// Errors print as `error: <cause chain>` and exit with status 1.
@@ -53,5 +59,7 @@ fn run() -> anyhow::Result<()> {
         Command::Crossbar(args) => crossbar::run(args),
         Command::Emulate(args) => emulate::run(&args),
         Command::Map(args) => map::run(&args),
+        Command::Sweep(args) => sweep::run(&args),
+        Command::Merge(args) => merge::run(&args),
     }
 }
