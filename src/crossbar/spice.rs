@@ -165,13 +165,7 @@ pub fn write_netlist(
         path: path.to_path_buf(),
         source,
     };
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".partial");
-    let result = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(io)
+    crate::report::write_atomic(path, |tmp| std::fs::write(tmp, text)).map_err(io)
 }
 
 /// Parse an ngspice ASCII raw file of an operating point: `(vector name, value)` in file order.

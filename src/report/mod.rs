@@ -6,11 +6,13 @@
 //! [`RunResult`]. Reports hold no wall-clock times, so identical inputs give identical reports.
 
 mod chip;
+mod output;
 
 pub use chip::{
     AccuracyStats, ChipConfig, ChipReport, PerInference, ResourceSummary, StageResult, TimePoint,
     TimeResult,
 };
+pub use output::write_atomic;
 
 use crate::encode::{Dataset, Encoding};
 use crate::network::NetworkSpec;

@@ -577,15 +577,9 @@ fn csv_row(r: &Record, cols: &[String]) -> String {
     row.join(",") + "\n"
 }
 
-/// Write `bytes` to `path` through a temporary file in the same folder.
+/// Write `bytes` to `path` through a temporary sibling ([`report::write_atomic`](crate::report::write_atomic)).
 fn write_atomic(path: &Path, bytes: Vec<u8>) -> Result<(), SweepError> {
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::write(&tmp, bytes)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            io_err(path)(e)
-        })
+    crate::report::write_atomic(path, |tmp| std::fs::write(tmp, bytes)).map_err(io_err(path))
 }
 
 /// Sort `records` by (point, trial) and write both result files atomically.

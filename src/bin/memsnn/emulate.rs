@@ -199,28 +199,14 @@ fn resolve(args: &EmulateArgs) -> anyhow::Result<(IdealConfig, Netlist)> {
     Ok((cfg, netlist))
 }
 
-/// Write `bytes` to `path` through a temporary file in the same folder, so that a failure
-/// never leaves a half-written output.
+/// Write `path` through a temporary sibling ([`memsnn::report::write_atomic`]), so that a
+/// failure never leaves a half-written output; errors name the file.
 pub(crate) fn write_atomic(
     path: &Path,
     write: impl FnOnce(&Path) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.tmp{}",
-        path.file_name()
-            .map(|f| f.to_string_lossy())
-            .unwrap_or_default(),
-        std::process::id()
-    ));
-    let res = write(&tmp).and_then(|()| std::fs::rename(&tmp, path).map_err(Into::into));
-    if res.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    res.with_context(|| format!("cannot write {}", path.display()))
+    memsnn::report::write_atomic(path, write)
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Run `memsnn emulate`.

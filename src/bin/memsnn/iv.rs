@@ -1,6 +1,7 @@
 //! `memsnn iv`: simulate a device's I–V loops at several frequencies, plot them, write CSV.
 
-use anyhow::{Context, Result, anyhow};
+use crate::emulate::write_atomic;
+use anyhow::{Result, anyhow};
 use memsnn::device::{DeviceCard, IvLoop, Waveform, simulate_iv};
 use memsnn::plot::{Format, draw_err, register_fonts};
 use plotters::coord::Shift;
@@ -75,8 +76,7 @@ pub fn run(args: IvArgs) -> Result<()> {
     let loops = simulate_iv(model, &spec)?;
 
     if let Some(csv) = &args.csv {
-        write_atomically(csv, |tmp| write_csv(tmp, &loops))
-            .with_context(|| format!("cannot write {}", csv.display()))?;
+        write_atomic(csv, |tmp| write_csv(tmp, &loops))?;
     }
     let title = format!(
         "{}: {} {} V",
@@ -87,10 +87,9 @@ pub fn run(args: IvArgs) -> Result<()> {
         },
         spec.amplitude
     );
-    write_atomically(&args.out, |tmp| {
+    write_atomic(&args.out, |tmp| {
         plot(tmp, format, &title, &loops, spec.amplitude)
-    })
-    .with_context(|| format!("cannot write {}", args.out.display()))?;
+    })?;
 
     println!("{} ({}), {}", card.name, model.name(), title);
     println!(
@@ -113,32 +112,6 @@ pub fn run(args: IvArgs) -> Result<()> {
         println!("csv:  {}", csv.display());
     }
     Ok(())
-}
-
-/// Write through a temporary file in the same folder (same extension), renamed into place only
-/// on success, so an error never leaves a half-written output.
-fn write_atomically(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
-    let name = path
-        .file_name()
-        .ok_or_else(|| anyhow!("{}: not a file name", path.display()))?
-        .to_string_lossy();
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy())
-        .unwrap_or_default();
-    let tmp_name = format!(".{name}.{}.partial.{ext}", std::process::id());
-    let tmp = match dir {
-        Some(d) => d.join(tmp_name),
-        None => PathBuf::from(tmp_name),
-    };
-    let result = write(&tmp).and_then(|()| {
-        std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
-    });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }
 
 fn write_csv(path: &Path, loops: &[IvLoop]) -> Result<()> {

@@ -1,6 +1,7 @@
 //! `memsnn map`: partition a network onto a chip, print the resource table, draw the placement.
 
-use anyhow::{Context, bail};
+use crate::emulate::write_atomic;
+use anyhow::bail;
 use clap::Args;
 use memsnn::chip::{ChipSpec, Fanout, Mapping, draw_placement, map_network, traffic};
 use memsnn::network::{Graph, Netlist, load_nir};
@@ -78,33 +79,6 @@ fn seconds(s: f64) -> String {
         .find(|(k, _)| s >= *k)
         .unwrap_or((1e-9, "ns"));
     format!("{:.4} {unit}", s / scale)
-}
-
-/// Write through a temporary file in the same folder so a failure leaves no partial output.
-fn write_atomic(
-    path: &Path,
-    write: impl FnOnce(&Path) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    // Keep the extension last: the PNG encoder picks its format from it.
-    let tmp = dir.join(format!(
-        ".{}.tmp{}.{}",
-        path.file_stem()
-            .map(|f| f.to_string_lossy())
-            .unwrap_or_default(),
-        std::process::id(),
-        path.extension()
-            .map(|f| f.to_string_lossy())
-            .unwrap_or_default(),
-    ));
-    let res = write(&tmp).and_then(|()| std::fs::rename(&tmp, path).map_err(Into::into));
-    if res.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    res.with_context(|| format!("cannot write {}", path.display()))
 }
 
 fn print_table(out: &mut String, graph: &Graph, chip: &ChipSpec, m: &Mapping, cpw: usize) {
