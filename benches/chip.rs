@@ -6,14 +6,15 @@
 //! times programming, drift and the IR-drop transfer matrices of one chip.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use memsnn::chip::{ChipAtTime, ChipSetup, ChipSpec, Effects, map_network, program_chip};
+use memsnn::chip::{ChipSpec, map_network};
 use memsnn::crossbar::{Adc, AdcRange, Compensation, MapConfig, ReadConfig};
 use memsnn::device::DeviceCard;
 use memsnn::device::statistics::{Levels, PerReadNoise};
 use memsnn::encode::Dataset;
-use memsnn::network::Netlist;
+use memsnn::experiment::Netlist;
 use memsnn::neuron::Discretisation;
 use memsnn::sim::RunOptions;
+use memsnn::sim::{ChipAtTime, ChipSetup, Effects, program_chip};
 use std::path::Path;
 
 fn chip_mlp(c: &mut Criterion) {

@@ -114,8 +114,47 @@ pub fn resolve(base_file: &Path, rel: &Path) -> PathBuf {
     }
 }
 
+/// Parse a time after programming: a number with an optional unit `s` (default), `min`, `h`,
+/// `d` or `y` (365.25 days), e.g. `1s`, `90min`, `1d`, `10y`; finite and ≥ 0.
+pub fn parse_time(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let factor = match unit {
+        "" | "s" => 1.0,
+        "min" => 60.0,
+        "h" => 3600.0,
+        "d" => 86_400.0,
+        "y" => 365.25 * 86_400.0,
+        _ => {
+            return Err(format!(
+                "bad time `{s}`: unknown unit `{unit}` (use s, min, h, d or y, e.g. 1d)"
+            ));
+        }
+    };
+    match num.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v * factor),
+        _ => Err(format!(
+            "bad time `{s}`: expected a number ≥ 0 with a unit s, min, h, d or y (e.g. 1d)"
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn times_parse_with_units_and_reject_nonsense() {
+        assert_eq!(parse_time("1s"), Ok(1.0));
+        assert_eq!(parse_time("2.5"), Ok(2.5));
+        assert_eq!(parse_time("90min"), Ok(5400.0));
+        assert_eq!(parse_time("1h"), Ok(3600.0));
+        assert_eq!(parse_time("1d"), Ok(86_400.0));
+        assert_eq!(parse_time("1y"), Ok(31_557_600.0));
+        for bad in ["", "x", "-1s", "1w", "nan", "infs", "1 fortnight"] {
+            assert!(parse_time(bad).is_err(), "{bad}");
+        }
+    }
+
     use super::*;
 
     #[derive(Debug, serde::Deserialize)]

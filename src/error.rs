@@ -35,6 +35,9 @@ pub enum Error {
     /// Writing a plot failed.
     #[error(transparent)]
     Plot(#[from] crate::plot::PlotError),
+    /// A run configuration is invalid or does not fit its network and data.
+    #[error(transparent)]
+    Experiment(#[from] crate::experiment::ExperimentError),
     /// A parameter sweep is invalid or its outputs cannot be read or written.
     #[error(transparent)]
     Sweep(#[from] crate::sweep::SweepError),

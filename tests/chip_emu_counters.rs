@@ -1,15 +1,13 @@
 //! Chip-mode event counters and energy match a hand count on a tiny network (3 → 2 → 1 integrate-and-fire neurons, a hand-made mapping over 3 cores of a 2×2 mesh): crossbar reads, synaptic ops, ADC conversions, neuron updates, spikes, partial-sum and spike packets, hops.
 
-use memsnn::chip::{
-    ChipAtTime, ChipSetup, ChipSpec, Core, Effects, EnergyTable, LayerMapping, Mapping, Tile,
-    program_chip,
-};
+use memsnn::chip::{ChipSpec, Core, EnergyTable, LayerMapping, Mapping, Tile};
 use memsnn::crossbar::{Adc, AdcRange, Compensation, MapConfig, ReadConfig};
 use memsnn::device::DeviceCard;
 use memsnn::encode::Encoding;
 use memsnn::network::{Graph, Node, NodeKind};
 use memsnn::neuron::{Discretisation, Reset};
 use memsnn::sim::RunOptions;
+use memsnn::sim::{ChipAtTime, ChipSetup, Effects, program_chip};
 use ndarray::{Array1, Array2, array};
 use std::path::Path;
 

@@ -1,12 +1,13 @@
 //! PCM on chip: without compensation the mean accuracy over 8 trials does not rise from 1 s to 1 year (margin: combined standard error), and global compensation recovers part of the 1-year loss; results are identical with 1 and 2 threads.
 
-use memsnn::chip::{ChipSetup, Effects, dense_mapping, program_chip, run_on_chip};
 use memsnn::crossbar::{Compensation, MapConfig, ReadConfig};
 use memsnn::device::DeviceCard;
 use memsnn::encode::Dataset;
-use memsnn::network::{Graph, Netlist};
+use memsnn::experiment::Netlist;
+use memsnn::network::Graph;
 use memsnn::neuron::Discretisation;
 use memsnn::sim::RunOptions;
+use memsnn::sim::{ChipSetup, Effects, dense_mapping, program_chip, run_on_chip};
 use std::path::Path;
 
 const SAMPLES: usize = 200;

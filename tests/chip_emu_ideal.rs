@@ -1,25 +1,20 @@
 //! Chip mode with ideal devices, no wire resistance, no ADC and same-step timing gives exactly the ideal engine's spike counts (bundled MLP and CNN, snnTorch fixture MLP; first 300 images each), whatever the tiling.
 
-use memsnn::chip::{
-    ChipSetup, ChipSpec, Effects, Mapping, dense_mapping, map_network, program_chip, run_on_chip,
-};
+mod common;
+use common::shared;
+
+use memsnn::chip::{ChipSpec, Mapping, map_network};
 use memsnn::crossbar::{Compensation, MapConfig, ReadConfig};
 use memsnn::device::DeviceCard;
 use memsnn::encode::{Dataset, Encoding};
-use memsnn::network::{Graph, Netlist, load_nir};
+use memsnn::experiment::Netlist;
+use memsnn::network::{Graph, load_nir};
 use memsnn::neuron::{Discretisation, Reset};
+use memsnn::sim::{ChipSetup, Effects, dense_mapping, program_chip, run_on_chip};
 use memsnn::sim::{Engine, RunOptions};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const SAMPLES: usize = 300;
-
-fn shared(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .map(|a| a.join("shared").join(rel))
-        .find(|p| p.exists())
-        .unwrap_or_else(|| panic!("shared file {rel} not found"))
-}
 
 fn bundled(name: &str) -> (Graph, Dataset, usize) {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("netlists/{name}/netlist.ron"));

@@ -1,23 +1,11 @@
 //! `memsnn emulate`: runs the default and given networks, writes report and spike counts, and rejects bad input (data size, netlist field, IDX magic and counts, τ < dt, bad options) with a clear message, non-zero exit, no panic, no half-written output.
 
+mod common;
+use common::{memsnn, shared};
+
 use assert_cmd::Command;
 use predicates::prelude::*;
-use std::path::{Path, PathBuf};
-
-/// `../shared` of the main checkout (worktrees sit one level deeper).
-fn shared(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .map(|a| a.join("shared").join(rel))
-        .find(|p| p.exists())
-        .unwrap_or_else(|| panic!("shared file {rel} not found"))
-}
-
-fn memsnn() -> Command {
-    let mut c = Command::cargo_bin("memsnn").unwrap();
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c
-}
+use std::path::Path;
 
 fn mlp_args(c: &mut Command) -> &mut Command {
     mlp_with(
@@ -190,7 +178,7 @@ fn truncated_idx_is_rejected() {
 fn time_step_longer_than_tau_is_rejected_naming_the_node() {
     fails(
         mlp_args(&mut memsnn()).args(["--dt", "0.01", "--samples", "10"]),
-        &["shorter than dt"],
+        &["shorter than the time step"],
     );
 }
 

@@ -1,13 +1,10 @@
 //! `memsnn emulate` on a chip: runs the bundled netlist's chip with no arguments, prints ideal and chip accuracy, attribution, resources, energy and latency, writes a JSON report holding them and the resolved configuration; rejects unknown chips, bad device cards, bad times and bad options with a clear message, non-zero exit, no panic and no report file.
 
+mod common;
+use common::memsnn;
+
 use assert_cmd::Command;
 use predicates::prelude::*;
-
-fn memsnn() -> Command {
-    let mut c = Command::cargo_bin("memsnn").unwrap();
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c
-}
 
 /// A failing run: non-zero exit, `error:` message containing every `needles`, no panic.
 fn fails(c: &mut Command, needles: &[&str]) {
@@ -83,11 +80,11 @@ fn report_holds_results_attribution_resources_and_configuration() {
     assert_eq!(v["mode"], "chip");
     assert_eq!(v["samples"], 100);
     assert_eq!(v["config"]["chip"]["name"], "truenorth");
-    assert_eq!(v["config"]["device"], "pcm");
+    assert_eq!(v["config"]["card"], "pcm");
     assert_eq!(v["config"]["seed"], 4);
-    assert_eq!(v["config"]["setup"]["compensation"], "Global");
-    assert_eq!(v["config"]["setup"]["read"]["adc"]["bits"], 6);
-    assert_eq!(v["config"]["setup"]["statistics"]["levels"]["Uniform"], 16);
+    assert_eq!(v["config"]["compensation"], "Global");
+    assert_eq!(v["config"]["crossbar"]["adc_bits"], 6);
+    assert_eq!(v["config"]["device"]["levels"]["Uniform"], 16);
     assert_eq!(v["results"].as_array().unwrap().len(), 2);
     assert_eq!(v["results"][1]["time"]["seconds"], 86400.0);
     assert_eq!(

@@ -14,6 +14,8 @@ const SMALL: &[&str] = &[
     "sweep",
     "netlists/mnist-mlp/netlist.ron",
     "--set",
+    "time=1s",
+    "--set",
     "crossbar.r_wire=0",
     "--set",
     "timesteps=3",
@@ -134,6 +136,8 @@ fn killable(out: &std::path::Path) -> Vec<std::ffi::OsString> {
     let mut a: Vec<std::ffi::OsString> = [
         "sweep",
         "netlists/mnist-mlp/netlist.ron",
+        "--set",
+        "time=1s",
         "--set",
         "crossbar.r_wire=0",
         "--param",

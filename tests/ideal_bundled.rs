@@ -1,8 +1,6 @@
 //! The bundled netlists (mnist-mlp, fashion-cnn) reproduce their snnTorch reference spike counts in ideal mode: ≥ 99.5 % identical count vectors, ≥ 99.9 % identical predictions, accuracy as recorded.
 
-use memsnn::encode::Dataset;
-use memsnn::network::Netlist;
-use memsnn::report::IdealConfig;
+use memsnn::experiment::{Experiment, Mode, Par, Report, RunConfig};
 use ndarray::{Array2, s};
 use std::path::Path;
 
@@ -21,24 +19,13 @@ fn check(name: &str, n: usize) -> (f64, f64, f64) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("netlists")
         .join(name);
-    let netlist = Netlist::read(&dir.join("netlist.ron")).unwrap();
-    let d = netlist.dataset.clone().unwrap();
-    let cfg = IdealConfig {
-        netlist: Some(dir.join("netlist.ron")),
-        network: netlist.network.clone().unwrap(),
-        images: d.images.clone(),
-        labels: d.labels.clone(),
-        samples: Some(n),
-        timesteps: netlist.timesteps,
-        dt: netlist.dt,
-        reset: netlist.reset,
-        encoding: netlist.encoding,
-        seed: netlist.seed,
+    let mut cfg = RunConfig::from_netlist(&dir.join("netlist.ron")).unwrap();
+    cfg.mode = Mode::Ideal;
+    cfg.samples = Some(n);
+    let Report::Ideal(report) = Experiment::new(cfg).unwrap().run(Par::Rayon, &()).unwrap() else {
+        panic!("ideal mode gives an ideal report")
     };
-    let graph = cfg.load_network().unwrap();
-    let data = Dataset::read_idx(&d.images, &d.labels, Some(n)).unwrap();
-    let (report, res) = cfg.run_with(&graph, &data, &|_| ()).unwrap();
-    let counts = res.spike_counts().unwrap();
+    let counts = report.spike_counts.clone().unwrap();
     let want: Array2<i32> = ndarray_npy::read_npy(dir.join("snntorch_spike_counts.npy")).unwrap();
     let want = want.slice(s![..n, ..]);
     assert_eq!(counts.shape(), want.shape());
@@ -51,7 +38,7 @@ fn check(name: &str, n: usize) -> (f64, f64, f64) {
     let same_pred = want
         .rows()
         .into_iter()
-        .zip(&res.predictions)
+        .zip(&report.predictions)
         .filter(|(w, p)| argmax(*w) == **p)
         .count();
     eprintln!(

@@ -1,21 +1,14 @@
 //! NIR-paper networks run in ideal mode: lif_norse spikes at the exact solution's steps; cnn_sinabs and both Braille networks run forward on random input with finite outputs of the right shape.
 
+mod common;
+use common::shared;
+
 use memsnn::encode::Encoding;
 use memsnn::network::load_nir;
 use memsnn::neuron::{Discretisation, Reset};
 use memsnn::sim::{Engine, Readout, RunOptions};
 use ndarray::{Array2, Array3};
 use rand::RngExt;
-use std::path::PathBuf;
-
-/// `../shared` of the main checkout (worktrees sit one level deeper).
-fn shared(rel: &str) -> PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .map(|a| a.join("shared").join(rel))
-        .find(|p| p.exists())
-        .unwrap_or_else(|| panic!("shared file {rel} not found"))
-}
 
 #[test]
 fn lif_norse_spikes_at_exact_solution_steps() {

@@ -1,20 +1,13 @@
 //! Ideal mode reproduces snnTorch on the fixture MLP: ≥ 99.5 % identical spike-count vectors, ≥ 99.9 % identical predictions, accuracy 0.931 ± 0.002.
 
+mod common;
+use common::shared;
+
 use memsnn::encode::{Dataset, Encoding};
 use memsnn::network::load_nir;
 use memsnn::neuron::{Discretisation, Reset};
 use memsnn::sim::{Engine, Readout, RunOptions};
 use ndarray::Array2;
-use std::path::PathBuf;
-
-/// `../shared` of the main checkout (worktrees sit one level deeper).
-fn shared(rel: &str) -> PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .map(|a| a.join("shared").join(rel))
-        .find(|p| p.exists())
-        .unwrap_or_else(|| panic!("shared file {rel} not found"))
-}
 
 #[test]
 fn fixture_mlp_matches_snntorch_spike_counts() {

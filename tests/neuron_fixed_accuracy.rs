@@ -1,13 +1,12 @@
 //! The bundled MLP on the `loihi` preset keeps its accuracy with Loihi fixed-point neurons: within 1.5 points of float neurons on 300 images (chip with ideal devices but the 8-bit ADC and 1-step delivery on, and the plain engine), with ≥ 97 % of predictions unchanged; the fixed-point run is deterministic across thread counts; ideal synapses feeding fixed-point neurons hold 8-bit weight mantissas (hand-counted spike train).
 
-use memsnn::chip::{
-    ChipSetup, ChipSpec, Effects, map_network, program_chip, run_on_chip_with_neurons,
-};
+use memsnn::chip::{ChipSpec, map_network};
 use memsnn::crossbar::{Adc, AdcRange, Compensation, MapConfig, ReadConfig};
 use memsnn::device::DeviceCard;
 use memsnn::encode::Dataset;
-use memsnn::network::Netlist;
+use memsnn::experiment::Netlist;
 use memsnn::neuron::{Discretisation, NeuronModel};
+use memsnn::sim::{ChipSetup, Effects, program_chip, run_on_chip_with_neurons};
 use memsnn::sim::{Engine, RunOptions};
 use std::path::Path;
 

@@ -1,15 +1,12 @@
-//! `memsnn emulate --neurons float|loihi-fixed` on a chip: the option overrides the chip's `fixed_point_neurons` flag (a chip file with the flag set runs fixed-point by default), the table and the JSON report record the model that ran; ideal mode and unknown models are rejected with a clear message, non-zero exit and no report.
+//! `memsnn emulate --neurons float|loihi-fixed`: on a chip the option overrides the chip's `fixed_point_neurons` flag (a chip file with the flag set runs fixed-point by default), the table and the JSON report record the model that ran; in ideal mode it runs the fixed-point neurons on ideal synapses; unknown models are rejected with a clear message, non-zero exit and no report.
 
-use assert_cmd::Command;
+mod common;
+use common::memsnn;
+
 use predicates::prelude::*;
 
-fn memsnn() -> Command {
-    let mut c = Command::cargo_bin("memsnn").unwrap();
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c
-}
-
-/// Run a small chip emulation and return the report's `config.chip.fixed_point_neurons`.
+/// Run a small chip emulation and return whether the report's `neurons` (the model that ran)
+/// is fixed-point.
 fn fixed_flag(extra: &[&str], stdout_has: &str) -> bool {
     let dir = tempfile::tempdir().unwrap();
     let r = dir.path().join("r.json");
@@ -35,9 +32,7 @@ fn fixed_flag(extra: &[&str], stdout_has: &str) -> bool {
         .success()
         .stdout(predicate::str::contains(stdout_has));
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&r).unwrap()).unwrap();
-    v["config"]["chip"]["fixed_point_neurons"]
-        .as_bool()
-        .unwrap()
+    v["neurons"] == "loihi-fixed"
 }
 
 #[test]
@@ -65,13 +60,28 @@ fn option_and_chip_flag_select_the_neuron_model_and_the_report_records_it() {
 }
 
 #[test]
-fn ideal_mode_and_unknown_models_are_rejected() {
+fn ideal_mode_runs_fixed_point_neurons_and_unknown_models_are_rejected() {
     let dir = tempfile::tempdir().unwrap();
     let r = dir.path().join("r.json");
-    for (args, needle) in [
-        (vec!["--ideal", "--neurons", "loihi-fixed"], "--chip"),
-        (vec!["--neurons", "int8"], "loihi-fixed"),
-    ] {
+    memsnn()
+        .args([
+            "emulate",
+            "--ideal",
+            "--samples",
+            "50",
+            "--neurons",
+            "loihi-fixed",
+            "--report",
+        ])
+        .arg(&r)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("neurons      loihi-fixed"));
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&r).unwrap()).unwrap();
+    assert_eq!(v["mode"], "ideal");
+    assert_eq!(v["neurons"], "loihi-fixed");
+    std::fs::remove_file(&r).unwrap();
+    for (args, needle) in [(vec!["--neurons", "int8"], "loihi-fixed")] {
         let mut all = vec![
             "emulate",
             "--samples",

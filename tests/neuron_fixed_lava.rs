@@ -1,16 +1,10 @@
 //! The fixed-point LIF converted from `lif_norse.nir` with the NIR paper's Lava convention reproduces Lava's bit-accurate CPU trace (every integer voltage, every spike) and Loihi 2's recorded trace (identical except the value Loihi logs at the four spike steps); the default scaled conversion spikes at the same steps.
 
+mod common;
+use common::shared;
+
 use memsnn::network::{NodeKind, load_nir};
 use memsnn::neuron::{Convention, Discretisation, FixedPopulation, Reset};
-use std::path::PathBuf;
-
-fn shared(rel: &str) -> PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .map(|a| a.join("shared").join(rel))
-        .find(|p| p.exists())
-        .unwrap_or_else(|| panic!("shared file {rel} not found"))
-}
 
 /// Columns: input spike, membrane voltage (integer state units), output spike.
 fn csv(name: &str) -> Vec<[f64; 3]> {

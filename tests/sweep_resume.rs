@@ -2,47 +2,21 @@
 //! result files equal, byte for byte, to an uninterrupted run's (for any thread count); three
 //! shards merged equal the unsharded output; spec files with unknown fields are errors.
 
-use memsnn::chip::{ChipSpec, Effects};
-use memsnn::crossbar::Compensation;
-use memsnn::device::DeviceCard;
-use memsnn::encode::{Dataset, Encoding};
-use memsnn::network::{Graph, Netlist};
-use memsnn::neuron::Reset;
-use memsnn::sweep::{
-    self, Assign, CrossbarSettings, Manifest, Param, Plan, PointConfig, RunControl, Shard, Workload,
-};
+use memsnn::experiment::{Inputs, RunConfig, TimePoint};
+use memsnn::sweep::{self, Assign, Manifest, Param, Plan, RunControl, Shard};
 use serde_json::json;
 use std::path::Path;
+use std::sync::Arc;
 
 const NETLIST: &str = "netlists/mnist-mlp/netlist.ron";
 
-fn setup() -> (Graph, Dataset, Manifest) {
-    let n = Netlist::read(Path::new(NETLIST)).unwrap();
-    let graph = n
-        .network
-        .as_ref()
-        .unwrap()
-        .load(Path::new(NETLIST))
-        .unwrap();
-    let ds = n.dataset.as_ref().unwrap();
-    let data = Dataset::read_idx(&ds.images, &ds.labels, Some(6)).unwrap();
-    let base = PointConfig {
-        device: DeviceCard::builtin("pcm").unwrap().statistics,
-        chip: ChipSpec::builtin("loihi").unwrap(),
-        crossbar: CrossbarSettings {
-            r_wire: 0.0,
-            adc_bits: None,
-            v_read: 0.2,
-        },
-        time: 1.0,
-        compensation: Compensation::None,
-        effects: Effects::ALL,
-        encoding: Encoding::Direct,
-        timesteps: 3,
-        dt: 1e-4,
-        reset: Reset::Zero,
-        samples: 6,
-    };
+fn setup() -> (Arc<Inputs>, Manifest) {
+    let mut base = RunConfig::from_netlist(Path::new(NETLIST)).unwrap();
+    base.samples = Some(6);
+    base.timesteps = 3;
+    base.crossbar.r_wire = 0.0;
+    base.times = vec![TimePoint::seconds(1.0)];
+    let inputs = Arc::new(Inputs::load(&base).unwrap());
     let plan = Plan::new(
         vec![Assign {
             path: "device.programming".into(),
@@ -69,7 +43,7 @@ fn setup() -> (Graph, Dataset, Manifest) {
         plan,
         shard: None,
     };
-    (graph, data, manifest)
+    (inputs, manifest)
 }
 
 fn pool(n: usize) -> rayon::ThreadPool {
@@ -85,11 +59,7 @@ fn files(dir: &Path) -> [Vec<u8>; 3] {
 
 #[test]
 fn interrupted_sweep_resumes_to_identical_files_and_shards_merge() {
-    let (graph, data, manifest) = setup();
-    let w = Workload {
-        graph: &graph,
-        data: &data,
-    };
+    let (w, manifest) = setup();
     let tmp = tempfile::tempdir().unwrap();
     let full = tmp.path().join("full");
     let s = pool(2)
@@ -122,6 +92,7 @@ fn interrupted_sweep_resumes_to_identical_files_and_shards_merge() {
                 RunControl {
                     shard: None,
                     limit: Some(5),
+                    ..RunControl::default()
                 },
                 &|_| {},
             )

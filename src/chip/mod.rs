@@ -27,14 +27,12 @@ mod error;
 mod mapping;
 mod model;
 mod partition;
-mod picture;
 mod place;
 mod spec;
 
 pub use error::ChipError;
 pub use mapping::{Core, Counters, LayerMapping, Mapping, Tile};
 pub use model::EnergyBreakdown;
-pub use picture::draw_placement;
 pub use place::{Link, hops, xy_route};
 pub use spec::{
     CHIP_VERSION, ChipSpec, CoreSpec, Delivery, EnergyTable, Fanout, MeshSpec, TimingTable,
@@ -477,9 +475,3 @@ pub fn is_routing(kind: &NodeKind) -> bool {
             | NodeKind::Scale { .. }
     )
 }
-
-mod emulate;
-mod synapses;
-
-pub use emulate::*;
-pub use synapses::{ChipSynapses, LayerCounters, ReadPath};

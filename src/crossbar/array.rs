@@ -129,7 +129,7 @@ impl Crossbar {
         read_cfg: &ReadConfig,
         wv: &super::WriteVerify,
         rng: &mut R,
-    ) -> Result<(Self, super::WriteVerifyReport), crate::Error> {
+    ) -> Result<(Self, super::WriteVerifyReport), ArrayError> {
         stats
             .validate()
             .map_err(|e| ArrayError::from(e.within("statistics")))?;

@@ -45,6 +45,9 @@ pub enum ArrayError {
     /// A configuration field is invalid.
     #[error(transparent)]
     Field(#[from] FieldError),
+    /// The device model of a write-verify programming is invalid.
+    #[error(transparent)]
+    Device(#[from] crate::device::DeviceError),
     /// Shapes or buffer lengths do not fit.
     #[error("shape mismatch: {0}")]
     Shape(String),

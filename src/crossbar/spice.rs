@@ -165,7 +165,7 @@ pub fn write_netlist(
         path: path.to_path_buf(),
         source,
     };
-    crate::report::write_atomic(path, |tmp| std::fs::write(tmp, text)).map_err(io)
+    crate::output::write_atomic(path, |tmp| std::fs::write(tmp, text)).map_err(io)
 }
 
 /// Parse an ngspice ASCII raw file of an operating point: `(vector name, value)` in file order.

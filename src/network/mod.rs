@@ -8,7 +8,6 @@
 
 mod error;
 mod graph;
-mod netlist;
 mod nir;
 mod spec;
 mod summary;
@@ -16,7 +15,6 @@ mod validate;
 
 pub use error::{NetworkError, SUPPORTED_TYPES};
 pub use graph::{Graph, Node, NodeKind, Shape, numel};
-pub use netlist::{DatasetSpec, NETLIST_VERSION, Netlist};
 pub use nir::{NirFile, load_nir, parse_nir_bytes, read_nir};
 pub use spec::{LayerSpec, NetworkSpec, Pair, Param};
 pub use summary::{EdgeSummary, NodeSummary, ParamSummary, Summary};

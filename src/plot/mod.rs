@@ -6,7 +6,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
+mod chip;
 pub mod sweep;
+
+pub use chip::draw_placement;
 
 /// Why a plot could not be written.
 #[derive(Debug, thiserror::Error)]

@@ -3,7 +3,7 @@
 //! (the drift plot: accuracy vs time since programming, one curve per compensation mode).
 
 use super::{Format, PlotError, draw_err, register_fonts};
-use crate::chip::parse_time;
+use crate::config::parse_time;
 use crate::sweep::{Manifest, Record};
 use plotters::coord::Shift;
 use plotters::prelude::*;

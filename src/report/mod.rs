@@ -1,191 +1,271 @@
-//! Reports: what a run was configured with, the semantics it used, and what it measured.
+//! Reports as people read them: the text tables `memsnn emulate` prints, and JSON.
 //!
-//! [`IdealConfig`] is the fully resolved configuration of an ideal-mode run (from a netlist
-//! and/or command-line options); [`IdealConfig::run`] loads the network and data, runs the
-//! [`Engine`] and returns an [`IdealReport`] (serialisable to JSON) together with the raw
-//! [`RunResult`]. Reports hold no wall-clock times, so identical inputs give identical reports.
+//! The report types themselves belong to the experiment stage that produces them
+//! ([`crate::experiment::Report`]); this module only renders them. Rendering never runs
+//! anything.
 
-mod chip;
-mod output;
+use crate::device::statistics::Levels;
+use crate::experiment::{ChipReport, IdealReport, Report};
+use crate::neuron::NeuronModel;
+use crate::sim::Readout;
 
-pub use chip::{
-    AccuracyStats, ChipConfig, ChipReport, PerInference, ResourceSummary, StageResult, TimePoint,
-    TimeResult,
-};
-pub use output::write_atomic;
-
-use crate::encode::{Dataset, Encoding};
-use crate::network::NetworkSpec;
-use crate::neuron::{Discretisation, Reset};
-use crate::sim::{Engine, LayerActivity, Readout, RunOptions, RunResult};
-use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
-
-/// The resolved configuration of an ideal-mode run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct IdealConfig {
-    /// The netlist the run came from, if any: the network's relative paths resolve against it.
-    pub netlist: Option<PathBuf>,
-    /// The network (paths resolved by [`Netlist::read`](crate::network::Netlist::read); relative
-    /// ones are taken against the working directory).
-    pub network: NetworkSpec,
-    /// IDX images.
-    pub images: PathBuf,
-    /// IDX labels.
-    pub labels: PathBuf,
-    /// Samples to run (the first ones of the data set); `None` = all.
-    pub samples: Option<usize>,
-    /// Timesteps per sample.
-    pub timesteps: usize,
-    /// Time step (s).
-    pub dt: f64,
-    /// Reset mechanism.
-    pub reset: Reset,
-    /// Input encoding.
-    pub encoding: Encoding,
-    /// Seed of random encoders.
-    pub seed: u64,
+/// Wall-clock facts of a run, for the speed line of a rendered report (not part of reports).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Timing {
+    /// Seconds the run took.
+    pub seconds: f64,
+    /// Worker threads it ran on.
+    pub threads: usize,
+    /// Sample runs it did (samples × trials × times …).
+    pub sample_runs: u64,
 }
 
-/// The discrete-time semantics a run used, in words (NIR leaves them open).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Semantics {
-    /// Integration scheme.
-    pub integration: String,
-    /// Reset rule.
-    pub reset: String,
-    /// Order of evaluation within a step.
-    pub update_order: String,
-    /// Input presentation.
-    pub input: String,
-    /// Readout and prediction rule.
-    pub readout: String,
-}
-
-/// The report of an ideal-mode run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct IdealReport {
-    /// Always `"ideal"`.
-    pub mode: String,
-    /// memsnn version that produced the report.
-    pub memsnn_version: String,
-    /// The resolved configuration.
-    pub config: IdealConfig,
-    /// The semantics used.
-    pub semantics: Semantics,
-    /// Samples run.
-    pub samples: usize,
-    /// Fraction of correct predictions.
-    pub accuracy: f64,
-    /// How the output was read.
-    pub readout: Readout,
-    /// Per-layer activity.
-    pub layers: Vec<LayerActivity>,
-    /// Predicted class per sample.
-    pub predictions: Vec<usize>,
-}
-
-impl IdealConfig {
-    /// Load and validate the network.
-    pub fn load_network(&self) -> Result<crate::network::Graph, crate::network::NetworkError> {
-        self.network
-            .load(self.netlist.as_deref().unwrap_or(Path::new("memsnn")))
+/// The report as the text tables `memsnn emulate` prints.
+pub fn render(report: &Report, timing: &Timing) -> String {
+    match report {
+        Report::Ideal(r) => render_ideal(r, timing),
+        Report::Chip(r) => render_chip(r, timing),
     }
+}
 
-    /// A one-line description of the network's source (the resolved NIR path).
-    pub fn network_display(&self) -> String {
-        let base = self.netlist.as_deref().unwrap_or(Path::new("memsnn"));
-        match &self.network {
-            NetworkSpec::Nir(p) => crate::config::resolve(base, p).display().to_string(),
-            NetworkSpec::Layers { layers, .. } => {
-                format!("{} inline layers in {}", layers.len(), base.display())
-            }
+/// The report as pretty-printed JSON.
+pub fn to_json(report: &Report) -> Vec<u8> {
+    let mut v = serde_json::to_vec_pretty(report).expect("reports serialise");
+    v.push(b'\n');
+    v
+}
+
+fn render_ideal(r: &IdealReport, t: &Timing) -> String {
+    let (secs, threads) = (t.seconds, t.threads);
+    use std::fmt::Write;
+    let c = &r.config;
+    let mut s = String::new();
+    let _ = writeln!(s, "memsnn emulate (ideal mode)");
+    if let Some(n) = &c.netlist {
+        let _ = writeln!(s, "netlist   {}", n.display());
+    }
+    let _ = writeln!(s, "network   {}", c.network_display());
+    let _ = writeln!(
+        s,
+        "data      {} ({} samples)",
+        c.data.images.display(),
+        r.samples
+    );
+    let _ = writeln!(
+        s,
+        "semantics dt = {:e} s, T = {}, reset = {}, encoding = {}, seed = {}",
+        c.dt,
+        c.timesteps,
+        c.reset,
+        c.encoding.name(),
+        c.seed
+    );
+    if r.neurons != NeuronModel::Float {
+        let _ = writeln!(s, "  neurons      {}", r.neurons);
+    }
+    let _ = writeln!(s, "  integration  {}", r.semantics.integration);
+    let _ = writeln!(s, "  reset        {}", r.semantics.reset);
+    let _ = writeln!(s, "  order        {}", r.semantics.update_order);
+    let _ = writeln!(s, "  input        {}", r.semantics.input);
+    let _ = writeln!(s, "  readout      {}", r.semantics.readout);
+    let _ = writeln!(s);
+    let _ = writeln!(
+        s,
+        "{:<16} {:<10} {:>8} {:>14} {:>18} {:>20}",
+        "layer", "type", "size", "spikes", "spikes/neuron/step", "synaptic events"
+    );
+    for l in &r.layers {
+        let is_pop =
+            l.synaptic_events == 0 && !matches!(l.kind.as_str(), "Affine" | "Linear" | "Conv2d");
+        let _ = writeln!(
+            s,
+            "{:<16} {:<10} {:>8} {:>14} {:>18} {:>20}",
+            l.name,
+            l.kind,
+            l.size,
+            if is_pop {
+                l.spikes.to_string()
+            } else {
+                "-".into()
+            },
+            if is_pop {
+                format!("{:.4}", l.rate)
+            } else {
+                "-".into()
+            },
+            if is_pop {
+                "-".into()
+            } else {
+                l.synaptic_events.to_string()
+            },
+        );
+    }
+    let _ = writeln!(s);
+    let _ = writeln!(
+        s,
+        "accuracy  {:.4} ({} / {})",
+        r.accuracy,
+        (r.accuracy * r.samples as f64).round() as u64,
+        r.samples
+    );
+    let _ = writeln!(
+        s,
+        "speed     {:.0} images/s ({} samples × {} steps in {:.3} s, {} threads)",
+        r.samples as f64 / secs.max(1e-9),
+        r.samples,
+        c.timesteps,
+        secs,
+        threads
+    );
+    if r.readout == Readout::FinalValue {
+        let _ = writeln!(
+            s,
+            "note      output is read as final membrane values (non-spiking output layer)"
+        );
+    }
+    s
+}
+
+fn render_chip(r: &ChipReport, t: &Timing) -> String {
+    let (secs, sample_runs) = (t.seconds, t.sample_runs);
+    let chip = &r.config.chip;
+    use std::fmt::Write;
+    let c = &r.config;
+    let mut s = String::new();
+    let _ = writeln!(s, "memsnn emulate (chip mode)");
+    if let Some(n) = &c.netlist {
+        let _ = writeln!(s, "netlist   {}", n.display());
+    }
+    let _ = writeln!(s, "network   {}", c.network_display());
+    let _ = writeln!(
+        s,
+        "data      {} ({} samples)",
+        c.data.images.display(),
+        r.samples
+    );
+    let _ = writeln!(
+        s,
+        "chip      {} ({} rows × {} cols per core, {}×{} mesh, delivery {} step(s){})",
+        chip.name,
+        chip.core.rows,
+        chip.core.cols,
+        chip.mesh.width,
+        chip.mesh.height,
+        chip.delivery.steps(),
+        if c.effects.timing { "" } else { ", off" }
+    );
+    let onoff = |b: bool| if b { "on" } else { "off" };
+    let e = &c.effects;
+    let _ = writeln!(
+        s,
+        "device    {} (levels: {} {}, programming noise {}, drift {}, read noise {}), compensation {:?}",
+        c.card,
+        match &c.device.levels {
+            Levels::None => "continuous".to_string(),
+            Levels::Uniform(n) => format!("{n} uniform"),
+            Levels::List(l) => format!("{} listed", l.len()),
+        },
+        onoff(e.levels),
+        onoff(e.programming),
+        onoff(e.drift),
+        onoff(e.read_noise),
+        c.compensation
+    );
+    let _ = writeln!(
+        s,
+        "neurons   {}",
+        match r.neurons {
+            NeuronModel::LoihiFixed => "loihi-fixed (integer state, 12-bit decays)",
+            NeuronModel::Float => "float (f32)",
+        }
+    );
+    let _ = writeln!(
+        s,
+        "read path ADC {} ({}), wires {} Ω ({}), seed {}, {} trials",
+        c.read_config()
+            .adc
+            .map(|a| format!("{} bits", a.bits))
+            .unwrap_or_else(|| "ideal".into()),
+        onoff(e.adc),
+        c.crossbar.r_wire,
+        onoff(e.wire && c.crossbar.r_wire > 0.0),
+        c.seed,
+        c.trials
+    );
+    let _ = writeln!(s);
+    let _ = writeln!(s, "ideal (software) accuracy  {:.4}", r.ideal_accuracy);
+    let _ = writeln!(s, "{:<12} {:>10} {:>10}", "time", "accuracy", "± std");
+    for t in &r.results {
+        let _ = writeln!(
+            s,
+            "{:<12} {:>10.4} {:>10.4}",
+            t.time.label, t.accuracy.mean, t.accuracy.std
+        );
+    }
+    if let Some(a) = &r.attribution {
+        let _ = writeln!(s);
+        let _ = writeln!(
+            s,
+            "attribution at t = {} s (cumulative stages)",
+            r.attribution_time.unwrap_or(0.0)
+        );
+        let _ = writeln!(
+            s,
+            "{:<28} {:>10} {:>10} {:>10}",
+            "stage", "accuracy", "± std", "change"
+        );
+        let mut prev = None;
+        for st in a {
+            let d = prev.map(|p: f64| st.accuracy.mean - p);
+            let _ = writeln!(
+                s,
+                "{:<28} {:>10.4} {:>10.4} {:>10}",
+                st.stage,
+                st.accuracy.mean,
+                st.accuracy.std,
+                d.map(|d| format!("{d:+.4}")).unwrap_or_default()
+            );
+            prev = Some(st.accuracy.mean);
         }
     }
-
-    /// The semantics this configuration implies.
-    pub fn semantics(&self, readout: Readout) -> Semantics {
-        let reset = match self.reset {
-            Reset::Zero => {
-                "zero: a spike at step t−1 sets v to v_reset before the leak of step t (snnTorch `reset_mechanism=\"zero\"`)"
-            }
-            Reset::Subtract => {
-                "subtract: v[t] = β·v[t−1] + … − v_threshold·s[t−1] (snnTorch `reset_mechanism=\"subtract\"`)"
-            }
-        };
-        let input = match self.encoding {
-            Encoding::Direct => "direct: pixel/255 presented unchanged at every step".to_string(),
-            Encoding::Poisson { max_rate } => format!(
-                "poisson: P(spike per step) = 1 − exp(−x·{max_rate} Hz·dt), stream per sample from seed {}",
-                self.seed
-            ),
-            Encoding::Bernoulli { gain } => format!(
-                "bernoulli: P(spike per step) = clamp({gain}·x, 0, 1), stream per sample from seed {}",
-                self.seed
-            ),
-            Encoding::Latency => {
-                "latency: one spike at step round((1 − x)·(T − 1)), none for x = 0".to_string()
-            }
-        };
-        Semantics {
-            integration: format!(
-                "forward Euler, dt = {:e} s: v[t] = (1 − dt/τ)·v[t−1] + (dt/τ)·v_leak + (R·dt/τ)·I[t]; spike when v > v_threshold",
-                self.dt
-            ),
-            reset: reset.to_string(),
-            update_order: "all layers in topological order within the same step; recurrent edges read the previous step".into(),
-            input,
-            readout: match readout {
-                Readout::SpikeCounts => "output spike counts over the run; prediction = argmax, ties → lowest index",
-                Readout::FinalValue => "output value (membrane) at the last step; prediction = argmax, ties → lowest index",
-            }
-            .into(),
-        }
-    }
-
-    /// Load the network and data, run the ideal engine on the current rayon pool and report.
-    ///
-    /// `progress(n)` is called after each chunk of `n` samples.
-    pub fn run(
-        &self,
-        progress: &(dyn Fn(usize) + Sync),
-    ) -> crate::Result<(IdealReport, RunResult)> {
-        let graph = self.load_network()?;
-        let data = Dataset::read_idx(&self.images, &self.labels, self.samples)?;
-        self.run_with(&graph, &data, progress)
-    }
-
-    /// Run on an already loaded network and data set (see [`run`](Self::run)).
-    pub fn run_with(
-        &self,
-        graph: &crate::network::Graph,
-        data: &Dataset,
-        progress: &(dyn Fn(usize) + Sync),
-    ) -> crate::Result<(IdealReport, RunResult)> {
-        let disc = Discretisation {
-            dt: self.dt,
-            reset: self.reset,
-        };
-        let engine = Engine::new(graph, disc)?;
-        let opts = RunOptions {
-            timesteps: self.timesteps,
-            encoding: self.encoding,
-            seed: self.seed,
-        };
-        let n = self.samples.unwrap_or(data.len()).min(data.len());
-        let x = data.images.slice(ndarray::s![..n, ..]);
-        let result = engine.run(x, &opts, progress)?;
-        let report = IdealReport {
-            mode: "ideal".into(),
-            memsnn_version: env!("CARGO_PKG_VERSION").into(),
-            config: self.clone(),
-            semantics: self.semantics(result.readout),
-            samples: n,
-            accuracy: result.accuracy(&data.labels[..n]),
-            readout: result.readout,
-            layers: result.layers.clone(),
-            predictions: result.predictions.clone(),
-        };
-        Ok((report, result))
-    }
+    let res = &r.resources;
+    let p = &r.per_inference;
+    let _ = writeln!(s);
+    let _ = writeln!(
+        s,
+        "cores     {} of {} ({}×{} mesh); utilisation rows {:.1} %, columns {:.1} %, neurons {:.1} %",
+        res.cores,
+        res.mesh_cores,
+        res.mesh.0,
+        res.mesh.1,
+        100.0 * res.row_utilisation,
+        100.0 * res.col_utilisation,
+        100.0 * res.neuron_utilisation
+    );
+    let _ = writeln!(
+        s,
+        "per inference (trial 0, t = {}): {:.0} crossbar reads, {:.0} synaptic ops, {:.0} ADC conversions, {:.0} spikes, {:.0} packets, {:.2} mean hops",
+        r.results
+            .first()
+            .map(|t| t.time.label.as_str())
+            .unwrap_or("-"),
+        p.crossbar_reads,
+        p.synaptic_ops,
+        p.adc_conversions,
+        p.spikes,
+        p.packets,
+        p.mean_hops
+    );
+    let _ = writeln!(
+        s,
+        "energy    {:.4e} J per inference; latency {:.4e} s per inference",
+        p.energy, p.latency
+    );
+    let _ = writeln!(
+        s,
+        "speed     {:.0} sample runs/s ({sample_runs} sample runs incl. ideal, programming and IR solves, {:.2} s)",
+        sample_runs as f64 / secs.max(1e-9),
+        secs
+    );
+    s
 }

@@ -39,6 +39,9 @@ pub enum SimError {
     /// A run option is invalid.
     #[error("{0}")]
     Options(String),
+    /// A crossbar of the chip cannot be programmed or read.
+    #[error(transparent)]
+    Array(#[from] crate::crossbar::ArrayError),
 }
 
 /// Options of one run.

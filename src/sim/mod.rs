@@ -16,8 +16,16 @@
 //! keeps across the steps and a flag saying whether its input repeats. Spike inputs to dense layers are accumulated row by row (event-driven); analog inputs
 //! go through a GEMM.
 
+mod chip;
 mod engine;
 mod ops;
+mod synapses;
+
+pub use chip::{
+    ChipAtTime, ChipRun, ChipSetup, Effects, ProgrammedChip, STAGES, dense_mapping, program_chip,
+    run_on_chip, run_on_chip_with_neurons, source_homes,
+};
+pub use synapses::{ChipSynapses, LayerCounters, ReadPath};
 
 pub use engine::{CHUNK, Engine, LayerActivity, Readout, RunOptions, RunResult, SimError};
 pub use ops::{Batch, Conv, IdealSynapses, SynapticOp};

@@ -1,10 +1,13 @@
 //! Parameter sweeps: accuracy of a chip run over a grid (or a list) of configuration points,
 //! each run for several trials, written incrementally, resumable and shardable.
 //!
-//! A sweep is a [`Plan`]: a base [`PointConfig`] (from a netlist), fixed overrides, and points,
-//! each a list of `(path, value)` assignments (see [`PointConfig::set`]). A *unit* is one
-//! point × trial; it runs with seed `rng::derive(seed, [point, trial])` on a private one-thread
-//! pool, while units run in parallel on the caller's pool (no oversubscription).
+//! A sweep is a [`Plan`]: a base [`RunConfig`] (from a netlist), fixed overrides, and points,
+//! each a list of `(path, value)` assignments (see [`RunConfig::set`]). Point `k` runs with
+//! the seed `rng::derive(seed, [k])` and the plan's trial count written into its
+//! configuration, so it is exactly the [`Experiment`] `memsnn emulate` would run with that
+//! configuration. A *unit* is one point × trial ([`Experiment::run_trial`]); it runs
+//! sequentially ([`Par::Seq`]) while units run in parallel on the caller's pool (no
+//! oversubscription).
 //!
 //! Outputs in a folder: `sweep.json` (the manifest: plan and shard), `results.jsonl` (one
 //! [`Record`] per unit, with the point's parameter values and its full configuration) and
@@ -12,47 +15,21 @@
 //! a re-run reads them back, skips finished units and ends by rewriting both files sorted by
 //! (point, trial), so the final files equal an uninterrupted run's row for row.
 
-pub mod paths;
-
-pub use paths::{CrossbarSettings, PointConfig, closest, edit_distance};
-
-use crate::chip::{ChipSetup, map_network, program_chip, run_on_chip};
-use crate::crossbar::MapConfig;
-use crate::encode::Dataset;
-use crate::network::Graph;
-use crate::neuron::Discretisation;
-use crate::sim::RunOptions;
+use crate::experiment::{Experiment, ExperimentError, Inputs, Mode, Par, RunConfig};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Errors of a sweep.
 #[derive(Debug, thiserror::Error)]
 pub enum SweepError {
-    /// A parameter path names no configuration field.
-    #[error("unknown parameter path `{path}`; closest valid paths: {}", closest.join(", "))]
-    UnknownPath {
-        /// The path given.
-        path: String,
-        /// The valid paths closest to it.
-        closest: Vec<String>,
-    },
-    /// A value does not fit the field at its path.
-    #[error("parameter `{path}` = {value}: expected {expected} ({reason})")]
-    WrongType {
-        /// The path.
-        path: String,
-        /// The value given (JSON).
-        value: String,
-        /// The expected type, in words.
-        expected: String,
-        /// The deserialiser's message.
-        reason: String,
-    },
+    /// A parameter path or value does not fit the run configuration.
+    #[error(transparent)]
+    Config(#[from] ExperimentError),
     /// A point's configuration is invalid.
     #[error("point {point} ({params}): {reason}")]
     InvalidPoint {
@@ -187,7 +164,19 @@ impl Plan {
                     p.path
                 )));
             }
-            let n: usize = grid.iter().map(|p| p.values.len()).product();
+            let n: usize = grid
+                .iter()
+                .try_fold(1usize, |n, p| n.checked_mul(p.values.len()))
+                .filter(|&n| n <= MAX_POINTS)
+                .ok_or_else(|| {
+                    SweepError::Plan(format!(
+                        "the grid has {} points, more than the limit of {MAX_POINTS}; split it into several sweeps",
+                        grid.iter()
+                            .map(|p| p.values.len().to_string())
+                            .collect::<Vec<_>>()
+                            .join(" × ")
+                    ))
+                })?;
             for mut k in 0..n {
                 let mut pt = vec![
                     Assign {
@@ -207,6 +196,28 @@ impl Plan {
             }
         }
         points.extend(listed);
+        for a in set.iter().chain(points.iter().flatten()) {
+            if matches!(a.path.as_str(), "seed" | "trials") {
+                return Err(SweepError::Plan(format!(
+                    "`{}` is set by the sweep (each point's seed derives from the sweep seed; every point runs the sweep's trials): use --seed or --trials",
+                    a.path
+                )));
+            }
+        }
+        for (i, p) in grid.iter().enumerate() {
+            if matches!(p.path.as_str(), "seed" | "trials") {
+                return Err(SweepError::Plan(format!(
+                    "`{}` is set by the sweep (each point's seed derives from the sweep seed; every point runs the sweep's trials): use --seed or --trials",
+                    p.path
+                )));
+            }
+            if grid[..i].iter().any(|q| q.path == p.path) {
+                return Err(SweepError::Plan(format!(
+                    "parameter `{}` is on two grid axes; give its values once",
+                    p.path
+                )));
+            }
+        }
         if points.is_empty() {
             return Err(SweepError::Plan(
                 "the sweep has no points: give grid parameters (--param PATH=V1,V2,…) or points"
@@ -226,18 +237,63 @@ impl Plan {
     }
 
     /// The configuration of point `k`: `base` with the fixed overrides and the point's values,
-    /// validated.
-    pub fn config(&self, base: &PointConfig, k: usize) -> Result<PointConfig, SweepError> {
+    /// its seed (`rng::derive(seed, [k])`) and the plan's trials, checked.
+    pub fn config(&self, base: &RunConfig, k: usize) -> Result<RunConfig, SweepError> {
         let mut c = base.clone();
         for a in self.set.iter().chain(&self.points[k]) {
             c.set(&a.path, &a.value)?;
         }
-        c.validate().map_err(|reason| SweepError::InvalidPoint {
+        c.seed = crate::rng::derive(self.seed, &[k as u64]);
+        c.trials = self.trials;
+        let invalid = |reason: String| SweepError::InvalidPoint {
             point: k,
             params: describe_point(&self.points[k]),
             reason,
-        })?;
+        };
+        c.check().map_err(|e| invalid(e.to_string()))?;
+        if c.mode == Mode::Chip && c.times.len() != 1 {
+            return Err(invalid(format!(
+                "the configuration runs {} times after programming ({}) and a sweep point runs one: \
+                 set one (--set time=1s) or sweep them (--param time=…)",
+                c.times.len(),
+                c.times
+                    .iter()
+                    .map(|t| t.label.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        if c.attribution {
+            return Err(invalid(
+                "`attribution` is not a sweep result: sweep the `effects.*` switches instead"
+                    .into(),
+            ));
+        }
+        if c.mode == Mode::Ideal
+            && let Some(a) = self
+                .set
+                .iter()
+                .chain(&self.points[k])
+                .find(|a| chip_only(&a.path))
+        {
+            return Err(invalid(format!(
+                "`{}` has no effect in ideal mode: set mode=chip (or name a chip in the netlist)",
+                a.path
+            )));
+        }
         Ok(c)
+    }
+
+    /// Apply every point's assignments to `base` (unknown paths and wrongly typed values are
+    /// errors), before any point is checked as a whole.
+    pub fn check_assignments(&self, base: &RunConfig) -> Result<(), SweepError> {
+        for k in 0..self.points.len() {
+            let mut c = base.clone();
+            for a in self.set.iter().chain(&self.points[k]) {
+                c.set(&a.path, &a.value)?;
+            }
+        }
+        Ok(())
     }
 
     /// Number of units (points × trials).
@@ -255,6 +311,18 @@ impl Plan {
         }
         cols
     }
+}
+
+/// Most points one sweep may hold (grid and listed points together).
+pub const MAX_POINTS: usize = 1_000_000;
+
+/// Paths that only change a chip-mode run.
+fn chip_only(path: &str) -> bool {
+    let head = path.split('.').next().unwrap_or(path);
+    matches!(
+        head,
+        "chip" | "card" | "device" | "crossbar" | "time" | "times" | "compensation" | "effects"
+    )
 }
 
 fn describe_point(p: &[Assign]) -> String {
@@ -306,7 +374,7 @@ pub struct Manifest {
     /// The netlist swept.
     pub netlist: String,
     /// The base configuration (before overrides).
-    pub base: PointConfig,
+    pub base: RunConfig,
     /// The plan.
     pub plan: Plan,
     /// The shard this folder holds (`None` = every point).
@@ -320,7 +388,7 @@ pub struct Record {
     pub point: usize,
     /// Trial.
     pub trial: usize,
-    /// The unit's seed (`rng::derive(sweep seed, [point, trial])`).
+    /// The point's seed (`rng::derive(sweep seed, [point])`).
     pub seed: u64,
     /// The point's parameter values, by path.
     pub params: BTreeMap<String, Value>,
@@ -328,61 +396,16 @@ pub struct Record {
     pub accuracy: f64,
     /// Samples run.
     pub samples: usize,
-    /// The full configuration the unit ran with.
-    pub config: PointConfig,
+    /// The full configuration of the point (`memsnn emulate` with it and `--trials` reproduces
+    /// the trial's accuracy).
+    pub config: RunConfig,
 }
 
-/// What a network run needs besides the configuration.
-pub struct Workload<'a> {
-    /// The network.
-    pub graph: &'a Graph,
-    /// The data set (at least as many samples as any point runs).
-    pub data: &'a Dataset,
-}
-
-/// Run one unit: map the network onto the point's chip, program it for `trial` and run the
-/// first `cfg.samples` samples at `cfg.time`, on the current rayon pool. Returns the accuracy.
-pub fn run_unit(
-    w: &Workload,
-    cfg: &PointConfig,
-    seed: u64,
-    trial: u64,
-) -> Result<f64, crate::Error> {
-    let mapping = map_network(w.graph, &cfg.chip, 2)?;
-    let setup = ChipSetup {
-        statistics: cfg.device.clone(),
-        map: MapConfig::default(),
-        read: cfg.read_config(),
-        r_wire: cfg.crossbar.r_wire,
-        compensation: cfg.compensation,
-        delay: cfg.chip.delivery.steps() as usize,
-        effects: cfg.effects,
-    };
-    let disc = Discretisation {
-        dt: cfg.dt,
-        reset: cfg.reset,
-    };
-    let opts = RunOptions {
-        timesteps: cfg.timesteps,
-        encoding: cfg.encoding,
-        seed,
-    };
-    let n = cfg.samples.min(w.data.len());
-    let x = w.data.images.slice(ndarray::s![..n, ..]);
-    let programmed = program_chip(&mapping, &setup, seed, trial)?;
-    let r = run_on_chip(
-        w.graph,
-        disc,
-        &mapping,
-        &setup,
-        &programmed,
-        cfg.time,
-        trial,
-        x,
-        &opts,
-        &|_| {},
-    )?;
-    Ok(r.result.accuracy(&w.data.labels[..n]))
+/// Run one unit: point configuration `cfg`, trial `trial`, on the current rayon pool, one
+/// thread. Returns the accuracy at the point's time.
+pub fn run_unit(inputs: &Arc<Inputs>, cfg: &RunConfig, trial: u64) -> Result<f64, crate::Error> {
+    let exp = Experiment::with_inputs(cfg.clone(), inputs.clone())?;
+    Ok(exp.run_trial(trial, &())?.accuracy[0])
 }
 
 /// Options of [`run`].
@@ -393,6 +416,8 @@ pub struct RunControl {
     /// Compute at most this many of the missing units, then stop (a deliberate interruption;
     /// the files are left as a killed run leaves them, unsorted).
     pub limit: Option<usize>,
+    /// When another process holds the folder's lock, wait for it instead of failing.
+    pub wait: bool,
 }
 
 /// What [`run`] did.
@@ -430,26 +455,28 @@ pub enum Progress {
 /// Run the units of `manifest` missing from `out` (created if needed), in parallel on the
 /// current rayon pool; `progress` hears the start and every finished unit.
 pub fn run(
-    w: &Workload,
+    inputs: &Arc<Inputs>,
     manifest: &Manifest,
     out: &Path,
     control: RunControl,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<RunSummary, crate::Error> {
     let plan = &manifest.plan;
-    let configs: Vec<PointConfig> = (0..plan.points.len())
+    plan.check_assignments(&manifest.base)?;
+    let configs: Vec<RunConfig> = (0..plan.points.len())
         .map(|k| plan.config(&manifest.base, k))
         .collect::<Result<_, _>>()?;
-    if let Some(n) = configs.iter().map(|c| c.samples).max()
-        && n > w.data.len()
+    let have = inputs.data.len();
+    if let Some(n) = configs.iter().map(|c| c.samples.unwrap_or(have)).max()
+        && n > have
     {
         return Err(SweepError::Plan(format!(
-            "a point runs {n} samples but the data set has {}",
-            w.data.len()
+            "a point runs {n} samples but the data set has {have}"
         ))
         .into());
     }
     std::fs::create_dir_all(out).map_err(io_err(out))?;
+    let _lock = lock(out, control.wait)?;
     let mpath = out.join(MANIFEST);
     let text = serde_json::to_vec_pretty(manifest).expect("serialisable");
     if mpath.exists() {
@@ -496,23 +523,18 @@ pub fn run(
     let files = Mutex::new((open(JSONL)?, open(CSV)?));
     todo.par_iter()
         .try_for_each(|&(k, t)| -> Result<(), crate::Error> {
-            let seed = crate::rng::derive(plan.seed, &[k as u64, t as u64]);
-            // Each unit runs sequentially inside: a private one-thread pool.
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(1)
-                .build()
-                .map_err(|e| SweepError::Plan(format!("cannot start a worker thread: {e}")))?;
-            let accuracy = pool.install(|| run_unit(w, &configs[k], seed, t as u64))?;
+            // Each unit runs sequentially inside.
+            let accuracy = Par::Seq.install(|| run_unit(inputs, &configs[k], t as u64))??;
             let rec = Record {
                 point: k,
                 trial: t,
-                seed,
+                seed: configs[k].seed,
                 params: plan.points[k]
                     .iter()
                     .map(|a| (a.path.clone(), a.value.clone()))
                     .collect(),
                 accuracy,
-                samples: configs[k].samples.min(w.data.len()),
+                samples: configs[k].samples.unwrap_or(have),
                 config: configs[k].clone(),
             };
             let line = json_line(&rec);
@@ -538,6 +560,35 @@ pub fn run(
         skipped,
         computed: todo.len(),
     })
+}
+
+/// The advisory lock file of an output folder: one `memsnn sweep` writes into a folder at a
+/// time; the lock goes with the returned file (also when the process is killed).
+pub const LOCK: &str = ".lock";
+
+/// Take the folder's lock: fail at once when another process holds it, or wait for it.
+fn lock(out: &Path, wait: bool) -> Result<std::fs::File, SweepError> {
+    let p = out.join(LOCK);
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&p)
+        .map_err(io_err(&p))?;
+    if wait {
+        f.lock().map_err(io_err(&p))?;
+        return Ok(f);
+    }
+    match f.try_lock() {
+        Ok(()) => Ok(f),
+        Err(std::fs::TryLockError::WouldBlock) => Err(SweepError::Output {
+            path: out.to_path_buf(),
+            reason: "another memsnn sweep is writing into this folder; wait for it to end \
+                     (or pass --wait), or use another --out"
+                .into(),
+        }),
+        Err(std::fs::TryLockError::Error(e)) => Err(io_err(&p)(e)),
+    }
 }
 
 fn json_line(r: &Record) -> String {
@@ -577,9 +628,9 @@ fn csv_row(r: &Record, cols: &[String]) -> String {
     row.join(",") + "\n"
 }
 
-/// Write `bytes` to `path` through a temporary sibling ([`report::write_atomic`](crate::report::write_atomic)).
+/// Write `bytes` to `path` through a temporary sibling ([`output::write_atomic`](crate::output::write_atomic)).
 fn write_atomic(path: &Path, bytes: Vec<u8>) -> Result<(), SweepError> {
-    crate::report::write_atomic(path, |tmp| std::fs::write(tmp, bytes)).map_err(io_err(path))
+    crate::output::write_atomic(path, |tmp| std::fs::write(tmp, bytes)).map_err(io_err(path))
 }
 
 /// Sort `records` by (point, trial) and write both result files atomically.
@@ -661,6 +712,24 @@ pub fn merge(shards: &[PathBuf], out: &Path) -> Result<(Manifest, usize, usize),
         ));
     };
     let m0 = read_manifest(&first.join(MANIFEST))?;
+    let same = |a: &Path, b: &Path| match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if let Some(s) = shards.iter().find(|s| same(s, out)) {
+        return Err(SweepError::Output {
+            path: s.clone(),
+            reason: "the merge output is one of the shard folders; merge into a new folder".into(),
+        });
+    }
+    if let Ok(m) = read_manifest(&out.join(MANIFEST))
+        && m.shard.is_some()
+    {
+        return Err(SweepError::Output {
+            path: out.to_path_buf(),
+            reason: "this folder holds a shard of a sweep; merge into a new folder".into(),
+        });
+    }
     let mut all: BTreeMap<(usize, usize), (Record, PathBuf)> = BTreeMap::new();
     for dir in shards {
         let m = read_manifest(&dir.join(MANIFEST))?;
@@ -703,6 +772,7 @@ pub fn merge(shards: &[PathBuf], out: &Path) -> Result<(Manifest, usize, usize),
     }
     let manifest = Manifest { shard: None, ..m0 };
     std::fs::create_dir_all(out).map_err(io_err(out))?;
+    let _lock = lock(out, false)?;
     write_atomic(
         &out.join(MANIFEST),
         serde_json::to_vec_pretty(&manifest).expect("serialisable"),

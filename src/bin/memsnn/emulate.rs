@@ -1,20 +1,25 @@
 //! `memsnn emulate`: run a network on a data set, in ideal (software) mode or on a chip of
 //! memristor crossbars, and report accuracy, attribution, resources, energy and latency.
+//!
+//! Parse → configuration ([`RunConfig`]) → validation ([`Experiment::new`]) → run → render.
 
+use crate::common::{Outputs, Progress};
 use anyhow::{Context, bail};
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 use memsnn::crossbar::Compensation;
-use memsnn::encode::{Dataset, Encoding};
-use memsnn::network::{Netlist, NetworkSpec};
+use memsnn::device::statistics::Levels;
+use memsnn::encode::Encoding;
+use memsnn::experiment::{DataConfig, Experiment, Mode, Par, Report, RunConfig, TimePoint};
+use memsnn::network::NetworkSpec;
 use memsnn::neuron::Reset;
-use memsnn::report::{IdealConfig, IdealReport};
-use memsnn::sim::Readout;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// The netlist `memsnn emulate` runs when given none.
+/// The netlist `memsnn emulate`, `map` and `sweep` use when given none.
 pub const DEFAULT_NETLIST: &str = "netlists/mnist-mlp/netlist.ron";
+
+/// Sample-step-synapse operations above which a run needs `--force` (about an hour here).
+pub const WORK_LIMIT: f64 = 2e12;
 
 /// Run a trained SNN on a data set and report its accuracy and per-layer activity.
 ///
@@ -26,7 +31,7 @@ pub struct EmulateArgs {
     #[arg(conflicts_with = "network")]
     pub netlist: Option<PathBuf>,
     /// Ideal (software) mode: no devices, no chip limits (the default when neither the netlist
-    /// nor --chip names a chip).
+    /// nor --chip names a chip). Chip options are refused in this mode.
     #[arg(long, conflicts_with = "chip")]
     pub ideal: bool,
     /// Chip: truenorth, loihi or a chip RON file [netlist].
@@ -77,18 +82,18 @@ pub struct EmulateArgs {
     /// Same-step delivery (switch off the chip's inter-layer latency).
     #[arg(long)]
     pub same_step: bool,
-    /// Neuron arithmetic on the chip: float or loihi-fixed (Loihi-style fixed-point CUBA LIF,
-    /// 12-bit decays, 24-bit integer state) [chip's `fixed_point_neurons`, else float].
+    /// Neuron arithmetic: float or loihi-fixed (Loihi-style fixed-point CUBA LIF, 12-bit
+    /// decays, 24-bit integer state), in either mode [chip's `fixed_point_neurons`, else float].
     #[arg(long, value_name = "MODEL")]
     pub neurons: Option<memsnn::neuron::NeuronModel>,
     /// NIR network file (instead of a netlist); needs --data and --labels.
     #[arg(long, value_name = "FILE.nir", requires_all = ["data", "labels"])]
     pub network: Option<PathBuf>,
-    /// IDX images (raw or .gz).
-    #[arg(long, value_name = "IMAGES")]
+    /// IDX images (raw or .gz), replacing the netlist's.
+    #[arg(long, value_name = "IMAGES", requires = "labels")]
     pub data: Option<PathBuf>,
-    /// IDX labels (raw or .gz).
-    #[arg(long, value_name = "LABELS")]
+    /// IDX labels (raw or .gz), replacing the netlist's.
+    #[arg(long, value_name = "LABELS", requires = "data")]
     pub labels: Option<PathBuf>,
     /// Timesteps per sample [netlist, else 25].
     #[arg(long, value_name = "T")]
@@ -114,9 +119,13 @@ pub struct EmulateArgs {
     /// Write the JSON report (resolved configuration, semantics, accuracy, activity) here.
     #[arg(long, value_name = "FILE.json")]
     pub report: Option<PathBuf>,
-    /// Write the output spike counts as int32 `[samples, classes]` .npy here.
+    /// Write the output spike counts as int32 .npy here: `[samples, classes]` in ideal mode,
+    /// `[trials, times, samples, classes]` on a chip.
     #[arg(long, value_name = "FILE.npy")]
     pub spike_counts: Option<PathBuf>,
+    /// Run even when the estimated work exceeds the limit (about an hour on 2 cores).
+    #[arg(long)]
+    pub force: bool,
 }
 
 fn parse_compensation(s: &str) -> Result<Compensation, String> {
@@ -136,249 +145,262 @@ fn parse_encoding(s: &str) -> Result<Encoding, String> {
     })
 }
 
-/// Merge netlist and options into a resolved configuration (and the netlist it came from).
-fn resolve(args: &EmulateArgs) -> anyhow::Result<(IdealConfig, Netlist)> {
-    let (netlist_path, netlist) = match &args.network {
-        Some(net) => (
-            None,
-            Netlist {
-                network: Some(NetworkSpec::Nir(net.clone())),
-                ..Netlist::default()
-            },
-        ),
-        None => {
-            let p = args
-                .netlist
-                .clone()
-                .unwrap_or_else(|| PathBuf::from(DEFAULT_NETLIST));
-            if args.netlist.is_none() && !p.exists() {
-                bail!(
-                    "no netlist given and the default {DEFAULT_NETLIST} is not here: run from the \
-                     repository root, or name a netlist or --network FILE.nir"
-                );
-            }
-            let n = Netlist::read(&p)?;
-            (Some(p), n)
-        }
-    };
-    let Some(network) = netlist.network.clone() else {
-        bail!("the netlist names no network");
-    };
-    let (images, labels) = match (&args.data, &args.labels, &netlist.dataset) {
-        (Some(i), Some(l), _) => (i.clone(), l.clone()),
-        (None, None, Some(d)) => (d.images.clone(), d.labels.clone()),
-        (None, None, None) => {
-            bail!("no data set: the netlist has no `dataset`; give --data IMAGES --labels LABELS")
-        }
-        _ => bail!("--data and --labels go together"),
-    };
-    let samples = args
-        .samples
-        .or(netlist.dataset.as_ref().and_then(|d| d.samples));
-    if samples == Some(0) {
-        bail!("--samples must be at least 1");
+impl EmulateArgs {
+    /// The options that only change a chip run, by flag, when given.
+    fn chip_options(&self) -> Vec<&'static str> {
+        let given = [
+            ("--device", self.device.is_some()),
+            ("--time", self.times.is_some()),
+            ("--trials", self.trials.is_some()),
+            ("--compensation", self.compensation.is_some()),
+            ("--attribution", self.attribution),
+            ("--levels", self.levels.is_some()),
+            ("--adc-bits", self.adc_bits.is_some()),
+            ("--r-wire", self.r_wire.is_some()),
+            ("--no-levels", self.no_levels),
+            ("--no-programming-noise", self.no_programming_noise),
+            ("--no-drift", self.no_drift),
+            ("--no-read-noise", self.no_read_noise),
+            ("--no-wire", self.no_wire),
+            ("--no-adc", self.no_adc),
+            ("--same-step", self.same_step),
+        ];
+        given.iter().filter(|(_, g)| *g).map(|(f, _)| *f).collect()
     }
-    let cfg = IdealConfig {
-        netlist: netlist_path,
-        network,
-        images,
-        labels,
-        samples,
-        timesteps: args.timesteps.unwrap_or(netlist.timesteps),
-        dt: args.dt.unwrap_or(netlist.dt),
-        reset: args.reset.unwrap_or(netlist.reset),
-        encoding: args.encoding.unwrap_or(netlist.encoding),
-        seed: args.seed.unwrap_or(netlist.seed),
-    };
-    if cfg.timesteps == 0 {
-        bail!("--timesteps must be at least 1");
-    }
-    if !(cfg.dt.is_finite() && cfg.dt > 0.0) {
-        bail!("--dt must be a positive number of seconds, got {}", cfg.dt);
-    }
-    Ok((cfg, netlist))
 }
 
-/// Write `path` through a temporary sibling ([`memsnn::report::write_atomic`]), so that a
-/// failure never leaves a half-written output; errors name the file.
-pub(crate) fn write_atomic(
-    path: &Path,
-    write: impl FnOnce(&Path) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
-    memsnn::report::write_atomic(path, write)
-        .with_context(|| format!("cannot write {}", path.display()))
+/// The netlist named by `path`, or the default one when run from the repository root.
+pub fn netlist_path(path: Option<&Path>) -> anyhow::Result<PathBuf> {
+    match path {
+        Some(p) => Ok(p.to_path_buf()),
+        None if Path::new(DEFAULT_NETLIST).exists() => Ok(PathBuf::from(DEFAULT_NETLIST)),
+        None => bail!(
+            "no netlist given and the default {DEFAULT_NETLIST} is not here: run from the \
+             repository root, or name a netlist or --network FILE.nir"
+        ),
+    }
+}
+
+/// Build the run configuration: the netlist (or `--network`), then every option on top.
+pub fn configure(args: &EmulateArgs) -> anyhow::Result<RunConfig> {
+    let mut c = match &args.network {
+        Some(net) => RunConfig::new(
+            NetworkSpec::Nir(std::path::absolute(net).unwrap_or(net.clone())),
+            DataConfig {
+                images: PathBuf::new(),
+                labels: PathBuf::new(),
+            },
+        )?,
+        None => RunConfig::from_netlist(&netlist_path(args.netlist.as_deref())?)?,
+    };
+    if let (Some(i), Some(l)) = (&args.data, &args.labels) {
+        c.data = DataConfig {
+            images: i.clone(),
+            labels: l.clone(),
+        };
+    }
+    if args.ideal {
+        c.mode = Mode::Ideal;
+    }
+    if let Some(chip) = &args.chip {
+        c.set_chip(chip).with_context(|| format!("--chip {chip}"))?;
+    }
+    if c.mode == Mode::Ideal {
+        let given = args.chip_options();
+        if !given.is_empty() {
+            bail!(
+                "{} only change(s) a chip run, and this run is in ideal mode ({}): name a chip with --chip, or drop {}",
+                given.join(", "),
+                if args.ideal {
+                    "--ideal"
+                } else {
+                    "no chip named"
+                },
+                if given.len() == 1 { "it" } else { "them" }
+            );
+        }
+    }
+    if let Some(d) = &args.device {
+        c.set_card(d).with_context(|| format!("--device {d}"))?;
+    }
+    if let Some(n) = args.levels {
+        if n < 2 {
+            bail!("--levels must be at least 2, got {n}");
+        }
+        c.device.levels = Levels::Uniform(n);
+    }
+    if let Some(t) = &args.times {
+        c.times = t
+            .iter()
+            .map(|s| TimePoint::parse(s))
+            .collect::<Result<_, _>>()
+            .map_err(|e| anyhow::anyhow!("--time: {e}"))?;
+    }
+    if let Some(n) = args.trials {
+        if n == 0 {
+            bail!("--trials must be at least 1");
+        }
+        c.trials = n;
+    }
+    if let Some(comp) = args.compensation {
+        c.compensation = comp;
+    }
+    c.attribution |= args.attribution;
+    if let Some(b) = args.adc_bits {
+        if !(2..=24).contains(&b) {
+            bail!("--adc-bits {b}: an ADC has 2..=24 bits");
+        }
+        c.crossbar.adc_bits = Some(b);
+    }
+    if let Some(r) = args.r_wire {
+        if !(r.is_finite() && r >= 0.0) {
+            bail!("--r-wire {r}: a wire resistance is finite and ≥ 0 Ω");
+        }
+        c.crossbar.r_wire = r;
+    }
+    let e = &mut c.effects;
+    e.levels &= !args.no_levels;
+    e.programming &= !args.no_programming_noise;
+    e.drift &= !args.no_drift;
+    e.read_noise &= !args.no_read_noise;
+    e.wire &= !args.no_wire;
+    e.adc &= !args.no_adc;
+    e.timing &= !args.same_step;
+    if let Some(m) = args.neurons {
+        c.neurons = Some(m);
+    }
+    if let Some(t) = args.timesteps {
+        if t == 0 {
+            bail!("--timesteps must be at least 1");
+        }
+        c.timesteps = t;
+    }
+    if let Some(dt) = args.dt {
+        if !(dt.is_finite() && dt > 0.0) {
+            bail!("--dt must be a positive number of seconds, got {dt}");
+        }
+        c.dt = dt;
+    }
+    if let Some(r) = args.reset {
+        c.reset = r;
+    }
+    if let Some(enc) = args.encoding {
+        c.encoding = enc;
+    }
+    if let Some(n) = args.samples {
+        if n == 0 {
+            bail!("--samples must be at least 1");
+        }
+        c.samples = Some(n);
+    }
+    if let Some(s) = args.seed {
+        c.seed = s;
+    }
+    Ok(c)
+}
+
+/// The files a run reads (outputs must not overwrite them).
+pub fn input_files(c: &RunConfig) -> Vec<PathBuf> {
+    let mut v = vec![c.data.images.clone(), c.data.labels.clone()];
+    v.extend(c.netlist.clone());
+    if let NetworkSpec::Nir(p) = &c.network {
+        v.push(c.resolve(p));
+    }
+    v.push(c.chip.source.clone());
+    v.retain(|p| !p.as_os_str().is_empty());
+    v
+}
+
+/// Synaptic operations a run does at most (dense estimate), for the work limit.
+fn work_estimate(exp: &Experiment) -> f64 {
+    let g = &exp.inputs().graph;
+    let weights: f64 = g
+        .nodes
+        .iter()
+        .filter(|n| n.kind.is_synaptic())
+        .map(|n| {
+            (memsnn::network::numel(&n.input_shape) * memsnn::network::numel(&n.output_shape))
+                as f64
+        })
+        .sum();
+    exp.sample_runs() as f64 * exp.config().timesteps as f64 * weights.max(1.0)
 }
 
 /// Run `memsnn emulate`.
 pub fn run(args: &EmulateArgs) -> anyhow::Result<()> {
-    let (cfg, netlist) = resolve(args)?;
-    let pool = {
-        let mut b = rayon::ThreadPoolBuilder::new();
-        if let Some(t) = args.threads {
-            if t == 0 {
-                bail!("--threads must be at least 1");
-            }
-            b = b.num_threads(t);
-        }
-        b.build().context("cannot start worker threads")?
-    };
-    let graph = cfg.load_network()?;
-    // Coarse steps (dt > τ/2) are legal but far from the continuous dynamics: say so.
-    if let Ok(warnings) = graph.check_time_step(cfg.dt as f32) {
-        for w in warnings {
-            eprintln!("warning: {}: {w}", cfg.network_display());
-        }
-    }
-    let data = Dataset::read_idx(&cfg.images, &cfg.labels, cfg.samples)?;
-    // A chip file named by the netlist is relative to the netlist's folder.
-    let chip = args.chip.clone().or_else(|| {
-        netlist.chip.clone().map(|c| match &cfg.netlist {
-            Some(p) if !memsnn::chip::ChipSpec::builtin_names().any(|b| b == c) => {
-                memsnn::config::resolve(p, Path::new(&c))
-                    .to_string_lossy()
-                    .into_owned()
-            }
-            _ => c,
-        })
-    });
-    if let (false, Some(chip)) = (args.ideal, chip) {
-        return crate::emulate_chip::run(args, &netlist, cfg, &chip, &graph, &data, &pool);
-    }
-    if let Some(m) = args.neurons {
-        bail!("--neurons {m}: the neuron model is a chip property; name a chip with --chip");
-    }
-    let n = data.len();
-    let bar = ProgressBar::new(n as u64);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} samples ({per_sec}, eta {eta})")
-            .expect("valid template"),
-    );
-    // Only long runs get a bar (indicatif also hides it when stderr is not a terminal).
-    if n * cfg.timesteps < 20_000 {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
-    let start = Instant::now();
-    let (report, result) = pool
-        .install(|| cfg.run_with(&graph, &data, &|k| bar.inc(k as u64)))
-        .with_context(|| {
-            format!(
-                "cannot run {} on {}",
-                cfg.network_display(),
-                cfg.images.display()
-            )
-        })?;
-    let secs = start.elapsed().as_secs_f64();
-    bar.finish_and_clear();
-    print!("{}", render(&report, secs, pool.current_num_threads()));
+    let par = Par::threads(args.threads).context("--threads")?;
+    let config = configure(args)?;
+    // Outputs are checked before anything runs.
+    let inputs = input_files(&config);
+    let mut outputs = Outputs::default();
     if let Some(p) = &args.report {
-        write_atomic(p, |tmp| {
-            let f = std::fs::File::create(tmp)?;
-            serde_json::to_writer_pretty(std::io::BufWriter::new(f), &report)?;
-            Ok(())
-        })?;
-        println!("report: {}", p.display());
+        outputs.plan("--report", p, &inputs)?;
     }
     if let Some(p) = &args.spike_counts {
-        let Some(counts) = result.spike_counts() else {
+        outputs.plan("--spike-counts", p, &inputs)?;
+    }
+    let exp = Experiment::new(config)?;
+    for w in exp.warnings() {
+        eprintln!("warning: {w}");
+    }
+    let work = work_estimate(&exp);
+    if work > WORK_LIMIT && !args.force {
+        bail!(
+            "this run does about {work:.2e} synaptic operations ({} sample runs × {} steps), \
+             more than the limit of {WORK_LIMIT:.0e} (about an hour on 2 cores): lower --samples, \
+             --timesteps, --trials or --time, or pass --force",
+            exp.sample_runs(),
+            exp.config().timesteps
+        );
+    }
+    let progress = Progress::new("sample runs");
+    let start = Instant::now();
+    let report = exp.run(par, &progress).with_context(|| {
+        format!(
+            "cannot run {} on {}",
+            exp.config().network_display(),
+            exp.config().data.images.display()
+        )
+    })?;
+    let seconds = start.elapsed().as_secs_f64();
+    progress.finish();
+    let timing = memsnn::report::Timing {
+        seconds,
+        threads: par.thread_count(),
+        sample_runs: exp.sample_runs(),
+    };
+    if let Some(p) = &args.report {
+        outputs.stage(p, memsnn::report::to_json(&report));
+    }
+    if let Some(p) = &args.spike_counts {
+        let mut bytes = Vec::new();
+        let shape = match &report {
+            Report::Ideal(r) => r.spike_counts.as_ref().map(|c| {
+                ndarray_npy::WriteNpyExt::write_npy(c, &mut bytes).map(|()| c.shape().to_vec())
+            }),
+            Report::Chip(r) => r.spike_counts.as_ref().map(|c| {
+                ndarray_npy::WriteNpyExt::write_npy(c, &mut bytes).map(|()| c.shape().to_vec())
+            }),
+        };
+        let Some(shape) = shape else {
             bail!(
-                "--spike-counts: the network's output is not a spike train (readout {:?}); use --report",
-                result.readout
+                "--spike-counts: the network's output is not a spike train (it is read as final membrane values); use --report"
             );
         };
-        write_atomic(p, |tmp| Ok(ndarray_npy::write_npy(tmp, &counts)?))?;
-        println!(
-            "spike counts: {} (int32 [{}, {}])",
-            p.display(),
-            counts.nrows(),
-            counts.ncols()
-        );
+        let shape = shape.context("cannot encode the spike counts")?;
+        outputs.stage(p, bytes);
+        print!("{}", memsnn::report::render(&report, &timing));
+        outputs.commit()?;
+        if let Some(r) = &args.report {
+            println!("report: {}", r.display());
+        }
+        println!("spike counts: {} (int32 {shape:?})", p.display());
+        return Ok(());
+    }
+    print!("{}", memsnn::report::render(&report, &timing));
+    outputs.commit()?;
+    if let Some(r) = &args.report {
+        println!("report: {}", r.display());
     }
     Ok(())
-}
-
-fn render(r: &IdealReport, secs: f64, threads: usize) -> String {
-    use std::fmt::Write;
-    let c = &r.config;
-    let mut s = String::new();
-    let _ = writeln!(s, "memsnn emulate (ideal mode)");
-    if let Some(n) = &c.netlist {
-        let _ = writeln!(s, "netlist   {}", n.display());
-    }
-    let _ = writeln!(s, "network   {}", c.network_display());
-    let _ = writeln!(
-        s,
-        "data      {} ({} samples)",
-        c.images.display(),
-        r.samples
-    );
-    let _ = writeln!(
-        s,
-        "semantics dt = {:e} s, T = {}, reset = {}, encoding = {}, seed = {}",
-        c.dt,
-        c.timesteps,
-        c.reset,
-        c.encoding.name(),
-        c.seed
-    );
-    let _ = writeln!(s, "  integration  {}", r.semantics.integration);
-    let _ = writeln!(s, "  reset        {}", r.semantics.reset);
-    let _ = writeln!(s, "  order        {}", r.semantics.update_order);
-    let _ = writeln!(s, "  input        {}", r.semantics.input);
-    let _ = writeln!(s, "  readout      {}", r.semantics.readout);
-    let _ = writeln!(s);
-    let _ = writeln!(
-        s,
-        "{:<16} {:<10} {:>8} {:>14} {:>18} {:>20}",
-        "layer", "type", "size", "spikes", "spikes/neuron/step", "synaptic events"
-    );
-    for l in &r.layers {
-        let is_pop =
-            l.synaptic_events == 0 && !matches!(l.kind.as_str(), "Affine" | "Linear" | "Conv2d");
-        let _ = writeln!(
-            s,
-            "{:<16} {:<10} {:>8} {:>14} {:>18} {:>20}",
-            l.name,
-            l.kind,
-            l.size,
-            if is_pop {
-                l.spikes.to_string()
-            } else {
-                "-".into()
-            },
-            if is_pop {
-                format!("{:.4}", l.rate)
-            } else {
-                "-".into()
-            },
-            if is_pop {
-                "-".into()
-            } else {
-                l.synaptic_events.to_string()
-            },
-        );
-    }
-    let _ = writeln!(s);
-    let _ = writeln!(
-        s,
-        "accuracy  {:.4} ({} / {})",
-        r.accuracy,
-        (r.accuracy * r.samples as f64).round() as u64,
-        r.samples
-    );
-    let _ = writeln!(
-        s,
-        "speed     {:.0} images/s ({} samples × {} steps in {:.3} s, {} threads)",
-        r.samples as f64 / secs.max(1e-9),
-        r.samples,
-        c.timesteps,
-        secs,
-        threads
-    );
-    if r.readout == Readout::FinalValue {
-        let _ = writeln!(
-            s,
-            "note      output is read as final membrane values (non-spiking output layer)"
-        );
-    }
-    s
 }

@@ -1,6 +1,6 @@
 //! `memsnn iv`: simulate a device's I–V loops at several frequencies, plot them, write CSV.
 
-use crate::emulate::write_atomic;
+use crate::common::write_atomic;
 use anyhow::{Result, anyhow};
 use memsnn::device::{DeviceCard, IvLoop, Waveform, simulate_iv};
 use memsnn::plot::{Format, draw_err, register_fonts};

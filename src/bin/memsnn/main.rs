@@ -2,10 +2,10 @@
 
 use clap::{Parser, Subcommand};
 
+mod common;
 mod crossbar;
 mod device;
 mod emulate;
-mod emulate_chip;
 mod import;
 mod iv;
 mod map;
@@ -40,9 +40,29 @@ enum Command {
     Merge(merge::MergeArgs),
 }
 
-/// Errors print as `error: <cause chain>` and exit with status 1.
+/// Errors print as one line `error: <cause chain>` and exit with status 1; so do usage errors
+/// (unknown options, bad values), with a pointer to `--help`.
 fn main() -> std::process::ExitCode {
-    match run() {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind as K;
+            if matches!(e.kind(), K::DisplayHelp | K::DisplayVersion) {
+                let _ = e.print();
+                return std::process::ExitCode::SUCCESS;
+            }
+            if e.kind() == K::DisplayHelpOnMissingArgumentOrSubcommand {
+                let _ = e.print();
+                return std::process::ExitCode::FAILURE;
+            }
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or("bad usage");
+            let first = first.strip_prefix("error: ").unwrap_or(first);
+            eprintln!("error: {first} (see `memsnn --help`)");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -51,8 +71,8 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-fn run() -> anyhow::Result<()> {
-    match Cli::parse().command {
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
         Command::Import(args) => import::run(&args),
         Command::Iv(args) => iv::run(args),
         Command::Device(args) => device::run(args),

@@ -1,67 +1,71 @@
 //! `memsnn map`: partition a network onto a chip, print the resource table, draw the placement.
 
-use crate::emulate::write_atomic;
-use anyhow::bail;
+use crate::common::Outputs;
+use anyhow::{Context, bail};
 use clap::Args;
-use memsnn::chip::{ChipSpec, Fanout, Mapping, draw_placement, map_network, traffic};
-use memsnn::network::{Graph, Netlist, load_nir};
-use memsnn::plot::Format;
+use memsnn::chip::{ChipSpec, Fanout, Mapping, traffic};
+use memsnn::crossbar::MappingKind;
+use memsnn::experiment::{DataConfig, RunConfig};
+use memsnn::network::{Graph, NetworkSpec};
+use memsnn::plot::{Format, draw_placement};
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
-
-/// The netlist `memsnn map` maps when given none.
-const DEFAULT_NETLIST: &str = "netlists/mnist-mlp/netlist.ron";
+use std::path::PathBuf;
 
 /// Map a network onto a chip: cores per layer, utilisation, splitters, placement and traffic.
+///
+/// The chip, the weight mapping and the timesteps come from the netlist's run configuration
+/// (the same one `memsnn emulate` runs); the options replace them.
 #[derive(Debug, Args)]
 pub struct MapArgs {
     /// Netlist (RON) or NIR file to map. Default: netlists/mnist-mlp/netlist.ron.
     pub netlist: Option<PathBuf>,
-    /// Chip: truenorth, loihi or a chip spec file (RON) [netlist's chip, else truenorth].
+    /// Chip: truenorth, loihi or a chip spec file (RON) [netlist's chip, else loihi].
     #[arg(long, value_name = "NAME|FILE")]
     pub chip: Option<String>,
-    /// Crossbar columns per weight (2 = differential pair, 1 = offset column).
-    #[arg(long, value_name = "N", default_value_t = 2)]
-    pub columns_per_weight: usize,
+    /// Crossbar columns per weight: 2 = differential pair, 1 = offset column [2].
+    #[arg(long, value_name = "N")]
+    pub columns_per_weight: Option<usize>,
     /// Timesteps per inference for the latency estimate [netlist, else 25].
     #[arg(long, value_name = "T")]
-    pub timesteps: Option<u64>,
+    pub timesteps: Option<usize>,
     /// Draw the placement (mesh, cores by layer, link traffic) to this .svg or .png file.
     #[arg(long, value_name = "FILE")]
     pub svg: Option<PathBuf>,
 }
 
-fn load(args: &MapArgs) -> anyhow::Result<(Graph, Option<String>, Option<usize>)> {
-    let p = args
-        .netlist
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_NETLIST));
-    if args.netlist.is_none() && !p.exists() {
-        bail!(
-            "no netlist given and the default {DEFAULT_NETLIST} is not here: run from the \
-             repository root, or name a netlist or NIR file"
-        );
-    }
-    if p.extension().is_some_and(|e| e.eq_ignore_ascii_case("nir")) {
-        return Ok((load_nir(&p)?, None, None));
-    }
-    let n = Netlist::read(&p)?;
-    let Some(spec) = &n.network else {
-        bail!("{}: the netlist names no network", p.display());
+/// The run configuration `map` works on, with the options applied.
+fn configure(args: &MapArgs) -> anyhow::Result<RunConfig> {
+    let p = crate::emulate::netlist_path(args.netlist.as_deref())?;
+    let mut c = if p.extension().is_some_and(|e| e.eq_ignore_ascii_case("nir")) {
+        RunConfig::new(
+            NetworkSpec::Nir(std::path::absolute(&p).unwrap_or(p.clone())),
+            DataConfig {
+                images: PathBuf::new(),
+                labels: PathBuf::new(),
+            },
+        )?
+    } else {
+        RunConfig::from_netlist(&p)?
     };
-    let g = spec.load(&p)?;
-    // A chip file named by the netlist is relative to the netlist's folder.
-    let chip = n.chip.clone().map(|c| {
-        if ChipSpec::builtin_names().any(|b| b == c) {
-            c
-        } else {
-            memsnn::config::resolve(&p, Path::new(&c))
-                .to_string_lossy()
-                .into_owned()
+    if let Some(chip) = &args.chip {
+        c.set_chip(chip).with_context(|| format!("--chip {chip}"))?;
+    }
+    match args.columns_per_weight {
+        None => {}
+        Some(2) => c.crossbar.map.kind = MappingKind::Differential,
+        Some(1) => c.crossbar.map.kind = MappingKind::Offset,
+        Some(n) => bail!(
+            "--columns-per-weight {n}: a weight takes 2 columns (differential pair) or 1 (offset column)"
+        ),
+    }
+    if let Some(t) = args.timesteps {
+        if t == 0 {
+            bail!("--timesteps must be at least 1");
         }
-    });
-    Ok((g, chip, Some(n.timesteps)))
+        c.timesteps = t;
+    }
+    Ok(c)
 }
 
 fn pct(used: usize, total: usize) -> String {
@@ -156,22 +160,33 @@ fn print_table(out: &mut String, graph: &Graph, chip: &ChipSpec, m: &Mapping, cp
 
 /// Run `memsnn map`.
 pub fn run(args: &MapArgs) -> anyhow::Result<()> {
-    if args.columns_per_weight == 0 {
-        bail!("--columns-per-weight must be at least 1");
-    }
-    let format = args.svg.as_deref().map(Format::from_path).transpose()?;
-    let (graph, netlist_chip, netlist_t) = load(args)?;
-    let name = args
-        .chip
-        .clone()
-        .or(netlist_chip)
-        .unwrap_or_else(|| "truenorth".into());
-    let chip = ChipSpec::resolve(&name)?;
-    let m = map_network(&graph, &chip, args.columns_per_weight)?;
+    let config = configure(args)?;
+    let mut outputs = Outputs::default();
+    let format = match &args.svg {
+        Some(p) => {
+            outputs.plan("--svg", p, &crate::emulate::input_files(&config))?;
+            Some(Format::from_path(p)?)
+        }
+        None => None,
+    };
+    config.chip.validate().map_err(|e| e.within("chip"))?;
+    let graph = config.network.load(
+        config
+            .netlist
+            .as_deref()
+            .unwrap_or(std::path::Path::new("memsnn")),
+    )?;
+    let chip = &config.chip;
+    let plan = memsnn::experiment::plan_chip(&config, &graph)?;
+    let m = &plan.mapping;
+    let cpw = match config.crossbar.map.kind {
+        MappingKind::Differential => 2,
+        MappingKind::Offset => 1,
+    };
     let mut out = String::new();
-    print_table(&mut out, &graph, &chip, &m, args.columns_per_weight);
-    let t = traffic(&graph, &m, &chip)?;
-    let (packets, hops) = t.totals(&m);
+    print_table(&mut out, &graph, chip, m, cpw);
+    let t = traffic(&graph, m, chip)?;
+    let (packets, hops) = t.totals(m);
     let busiest = t.links.values().copied().max().unwrap_or(0);
     writeln!(
         out,
@@ -183,16 +198,13 @@ pub fn run(args: &MapArgs) -> anyhow::Result<()> {
         }
     )
     .ok();
-    let steps = args.timesteps.or(netlist_t.map(|t| t as u64)).unwrap_or(25);
-    if steps == 0 {
-        bail!("--timesteps must be at least 1");
-    }
+    let steps = config.timesteps as u64;
     let counters = memsnn::chip::Counters {
         samples: 1,
         timesteps: steps,
         ..Default::default()
     };
-    let lat = chip.latency(&counters, &m);
+    let lat = chip.latency(&counters, m);
     writeln!(
         out,
         "latency per inference ({steps} steps, delivery {} step(s) per layer): {}",
@@ -217,8 +229,8 @@ pub fn run(args: &MapArgs) -> anyhow::Result<()> {
             m.cores.len(),
             packets
         );
-        write_atomic(path, |tmp| {
-            draw_placement(tmp, format, &m, &t, &names, &title).map_err(Into::into)
+        crate::common::write_atomic(path, |tmp| {
+            draw_placement(tmp, format, m, &t, &names, &title).map_err(Into::into)
         })?;
         writeln!(out, "wrote {}", path.display()).ok();
     }

@@ -1,20 +1,13 @@
 //! `memsnn sweep`: run a grid of chip-mode configurations, resumable and shardable, and plot it.
 
+use crate::common::Progress;
 use anyhow::{Context, bail};
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
-use memsnn::chip::{ChipSpec, Effects, parse_time};
-use memsnn::crossbar::{Compensation, ReadConfig};
-use memsnn::device::DeviceCard;
-use memsnn::device::statistics::Levels;
-use memsnn::encode::Dataset;
-use memsnn::network::Netlist;
-use memsnn::sweep::{
-    Assign, CrossbarSettings, Manifest, Param, Plan, PointConfig, Progress, RunControl, Shard,
-    SweepSpec, Workload,
-};
+use memsnn::experiment::{Inputs, Par, RunConfig};
+use memsnn::sweep::{Assign, Manifest, Param, Plan, RunControl, Shard, SweepSpec};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Sweep configuration parameters of a chip run: accuracy over a grid of points × trials.
@@ -60,6 +53,9 @@ pub struct SweepArgs {
     /// List the parameter paths (with the netlist's values) and exit.
     #[arg(long)]
     pub list_paths: bool,
+    /// When another `memsnn sweep` is writing into --out, wait for it instead of stopping.
+    #[arg(long)]
+    pub wait: bool,
 }
 
 /// Split a value list at top-level commas (not inside quotes, braces or brackets).
@@ -95,93 +91,40 @@ fn split_assign<'a>(s: &'a str, flag: &str) -> anyhow::Result<(&'a str, &'a str)
     }
 }
 
-/// The base configuration of every point, from a netlist (chip: the netlist's, else loihi).
-pub fn base_config(path: &Path, netlist: &Netlist) -> anyhow::Result<PointConfig> {
-    let rel = |name: &str, builtin: bool| {
-        if builtin {
-            name.to_string()
-        } else {
-            memsnn::config::resolve(path, Path::new(name))
-                .to_string_lossy()
-                .into_owned()
-        }
+/// The sweep spec `args` name: a spec file (its grid extended by --param), or a netlist (or
+/// the default one) swept by --param.
+fn spec(args: &SweepArgs) -> anyhow::Result<SweepSpec> {
+    let Some(file) = &args.file else {
+        return Ok(SweepSpec {
+            netlist: crate::emulate::netlist_path(None)?,
+            ..SweepSpec::default()
+        });
     };
-    let device = netlist
-        .device
-        .as_deref()
-        .map(|d| rel(d, DeviceCard::builtin_names().any(|b| b == d)))
-        .unwrap_or_else(|| "ideal".into());
-    let card = DeviceCard::resolve(&device).with_context(|| format!("device {device}"))?;
-    let chip_name = netlist
-        .chip
-        .as_deref()
-        .map(|c| rel(c, ChipSpec::builtin_names().any(|b| b == c)))
-        .unwrap_or_else(|| "loihi".into());
-    let chip = ChipSpec::resolve(&chip_name).with_context(|| format!("chip {chip_name}"))?;
-    let mut statistics = card.statistics;
-    if let Some(n) = netlist.levels {
-        statistics.levels = Levels::Uniform(n);
-    }
-    let time = match netlist.times.as_ref().and_then(|t| t.first()) {
-        Some(t) => parse_time(t).map_err(|e| anyhow::anyhow!("{}: times: {e}", path.display()))?,
-        None => 1.0,
-    };
-    let samples = netlist
-        .dataset
-        .as_ref()
-        .and_then(|d| d.samples)
-        .unwrap_or(usize::MAX);
-    Ok(PointConfig {
-        device: statistics,
-        chip,
-        crossbar: CrossbarSettings {
-            r_wire: netlist.r_wire.unwrap_or(0.0),
-            adc_bits: None,
-            v_read: ReadConfig::default().v_read,
+    match SweepSpec::read(file) {
+        Ok(s) => Ok(s),
+        Err(spec_err) => match memsnn::experiment::Netlist::read(file) {
+            Ok(_) => Ok(SweepSpec {
+                netlist: file.clone(),
+                ..SweepSpec::default()
+            }),
+            Err(netlist_err) => bail!(
+                "{} is neither a sweep spec ({spec_err}) nor a netlist ({netlist_err})",
+                file.display()
+            ),
         },
-        time,
-        compensation: netlist.compensation.unwrap_or(Compensation::None),
-        effects: Effects::ALL,
-        encoding: netlist.encoding,
-        timesteps: netlist.timesteps,
-        dt: netlist.dt,
-        reset: netlist.reset,
-        samples,
-    })
+    }
 }
 
 /// Run `memsnn sweep`.
 pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
-    // A spec file, or a netlist with --param/--set.
-    let spec_file = args
-        .file
-        .as_deref()
-        .filter(|_| args.params.is_empty())
-        .map(SweepSpec::read);
-    // --list-paths accepts a spec or a netlist.
-    let inline = !args.params.is_empty() || (args.list_paths && !matches!(spec_file, Some(Ok(_))));
-    let spec = if inline {
-        let netlist = args
-            .file
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(crate::emulate::DEFAULT_NETLIST));
-        SweepSpec {
-            netlist,
-            ..SweepSpec::default()
-        }
-    } else {
-        let Some(spec) = spec_file else {
-            bail!("name a sweep spec (memsnn sweep SPEC.ron) or give --param PATH=V1,V2,…");
-        };
-        spec?
-    };
-    let netlist = Netlist::read(&spec.netlist)?;
-    let mut base = base_config(&spec.netlist, &netlist)?;
+    let par = Par::threads(args.threads).context("--threads")?;
+    let spec = spec(args)?;
+    let mut base = RunConfig::from_netlist(&spec.netlist)?;
     if let Some(n) = args.samples {
         if n == 0 {
             bail!("--samples must be at least 1");
         }
-        base.samples = n;
+        base.samples = Some(n);
     }
     let mut set = spec.set.clone();
     for s in &args.set {
@@ -224,25 +167,18 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
         args.seed.unwrap_or(spec.seed),
     )?;
     // Validate every point up front (unknown paths, wrong types, bad values).
-    let configs: Vec<PointConfig> = (0..plan.points.len())
+    plan.check_assignments(&base)?;
+    let configs: Vec<RunConfig> = (0..plan.points.len())
         .map(|k| plan.config(&base, k))
         .collect::<Result<_, _>>()?;
-    let Some(ds) = &netlist.dataset else {
-        bail!("{}: the netlist has no dataset", spec.netlist.display());
-    };
-    let max_samples = configs.iter().map(|c| c.samples).max().unwrap_or(1);
-    let data = Dataset::read_idx(
-        &ds.images,
-        &ds.labels,
-        Some(max_samples).filter(|&n| n != usize::MAX),
-    )?;
-    let graph = netlist
-        .network
-        .as_ref()
-        .expect("validated netlist has a network")
-        .load(&spec.netlist)?;
-    if base.samples == usize::MAX {
-        base.samples = data.len();
+    let mut load = base.clone();
+    load.samples = configs
+        .iter()
+        .map(|c| c.samples)
+        .try_fold(0usize, |m, s| s.map(|s| m.max(s)));
+    let inputs = Arc::new(Inputs::load(&load)?);
+    if base.samples.is_none() {
+        base.samples = Some(inputs.data.len());
     }
     let manifest = Manifest {
         netlist: std::path::absolute(&spec.netlist)
@@ -253,44 +189,25 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
         plan,
         shard: args.shard,
     };
-    let pool = {
-        let mut b = rayon::ThreadPoolBuilder::new();
-        if let Some(t) = args.threads {
-            if t == 0 {
-                bail!("--threads must be at least 1");
-            }
-            b = b.num_threads(t);
-        }
-        b.build().context("cannot start worker threads")?
-    };
-    let bar = ProgressBar::new(0);
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} point × trial runs ({per_sec}, eta {eta})",
-        )
-        .expect("valid template"),
-    );
+    let progress = Progress::new("point × trial runs");
     let start = Instant::now();
-    let w = Workload {
-        graph: &graph,
-        data: &data,
-    };
-    let summary = pool.install(|| {
+    let summary = par.install(|| {
         memsnn::sweep::run(
-            &w,
+            &inputs,
             &manifest,
             &args.out,
             RunControl {
                 shard: args.shard,
                 limit: args.limit,
+                wait: args.wait,
             },
             &|p| match p {
-                Progress::Start { todo, .. } => bar.set_length(todo as u64),
-                Progress::Unit => bar.inc(1),
+                memsnn::sweep::Progress::Start { todo, .. } => progress.start(todo as u64),
+                memsnn::sweep::Progress::Unit => progress.advance(1),
             },
         )
-    });
-    bar.finish_and_clear();
+    })?;
+    progress.finish();
     let summary = summary.with_context(|| format!("sweep into {}", args.out.display()))?;
     let secs = start.elapsed().as_secs_f64();
     println!(
@@ -309,7 +226,7 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
         summary.computed,
         secs,
         summary.computed as f64 * 60.0 / secs.max(1e-9),
-        pool.current_num_threads()
+        par.thread_count()
     );
     let complete = summary.skipped + summary.computed == summary.units;
     if args.shard.is_none() && complete {

@@ -16,9 +16,9 @@
 //! Every field has a default (see [`Netlist`]), unknown fields are errors, and relative paths
 //! resolve against the netlist's own folder.
 
-use super::NetworkSpec;
 use crate::config::{ConfigError, FieldError, read_ron, resolve};
 use crate::encode::Encoding;
+use crate::network::NetworkSpec;
 use crate::neuron::Reset;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -149,7 +149,7 @@ impl Netlist {
                 return Err(FieldError::new("times", "must list at least one time"));
             }
             for t in times {
-                crate::chip::parse_time(t).map_err(|e| FieldError::new("times", e))?;
+                crate::config::parse_time(t).map_err(|e| FieldError::new("times", e))?;
             }
         }
         if self.trials == Some(0) {

@@ -1,7 +1,7 @@
 //! A picture of a placement: the occupied part of the mesh, cores coloured by layer (with a
 //! legend), and the estimated traffic on every mesh link as line width and colour.
 
-use super::{Mapping, Traffic};
+use crate::chip::{Mapping, Traffic};
 use crate::plot::{Format, PlotError, draw_err, register_fonts};
 use plotters::coord::Shift;
 use plotters::prelude::*;

@@ -10,7 +10,8 @@
 //! any thread count.
 
 use super::synapses::{ChipSynapses, ReadPath};
-use super::{Counters, LayerMapping, Mapping, Tile};
+use super::{Batch, Engine, IdealSynapses, RunOptions, RunResult, SimError, SynapticOp};
+use crate::chip::{Counters, LayerMapping, Mapping, Tile};
 use crate::crossbar::{ArrayError, CircuitParams, Compensation, Crossbar, MapConfig, ReadConfig};
 use crate::device::Statistics;
 use crate::device::statistics::{
@@ -18,38 +19,11 @@ use crate::device::statistics::{
 };
 use crate::network::{Graph, NodeKind, numel};
 use crate::neuron::{Discretisation, NeuronModel};
-use crate::sim::{Batch, Engine, IdealSynapses, RunOptions, RunResult, SynapticOp};
 use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Arc;
-
-/// Parse a time after programming: a number with an optional unit `s` (default), `min`, `h`,
-/// `d` or `y` (365.25 days), e.g. `1s`, `90min`, `1d`, `10y`; finite and ≥ 0.
-pub fn parse_time(s: &str) -> Result<f64, String> {
-    let t = s.trim();
-    let split = t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let factor = match unit {
-        "" | "s" => 1.0,
-        "min" => 60.0,
-        "h" => 3600.0,
-        "d" => 86_400.0,
-        "y" => 365.25 * 86_400.0,
-        _ => {
-            return Err(format!(
-                "bad time `{s}`: unknown unit `{unit}` (use s, min, h, d or y, e.g. 1d)"
-            ));
-        }
-    };
-    match num.trim().parse::<f64>() {
-        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v * factor),
-        _ => Err(format!(
-            "bad time `{s}`: expected a number ≥ 0 with a unit s, min, h, d or y (e.g. 1d)"
-        )),
-    }
-}
 
 /// Which non-idealities a chip run applies; each can be switched off on its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -193,7 +167,7 @@ pub fn program_chip(
     setup: &ChipSetup,
     seed: u64,
     trial: u64,
-) -> Result<ProgrammedChip, crate::Error> {
+) -> Result<ProgrammedChip, SimError> {
     let stats = setup.statistics_in_effect();
     let read = setup.read_path().read;
     let jobs: Vec<(usize, usize)> = mapping
@@ -283,7 +257,7 @@ impl ChipAtTime {
         t: f64,
         trial: u64,
         seed: u64,
-    ) -> Result<Self, crate::Error> {
+    ) -> Result<Self, SimError> {
         let path = setup.read_path();
         let homes = source_homes(graph, mapping);
         let delay = setup.delay_in_effect();
@@ -348,7 +322,7 @@ impl ChipAtTime {
         data: ArrayView2<f32>,
         opts: &RunOptions,
         progress: &(dyn Fn(usize) + Sync),
-    ) -> Result<ChipRun, crate::Error> {
+    ) -> Result<ChipRun, SimError> {
         self.run_with_neurons(graph, disc, NeuronModel::Float, data, opts, progress)
     }
 
@@ -363,7 +337,7 @@ impl ChipAtTime {
         data: ArrayView2<f32>,
         opts: &RunOptions,
         progress: &(dyn Fn(usize) + Sync),
-    ) -> Result<ChipRun, crate::Error> {
+    ) -> Result<ChipRun, SimError> {
         let engine = Engine::with_neurons(graph, disc, neurons, |i, _| {
             self.nodes
                 .iter()
@@ -417,7 +391,7 @@ pub fn run_on_chip(
     data: ArrayView2<f32>,
     opts: &RunOptions,
     progress: &(dyn Fn(usize) + Sync),
-) -> Result<ChipRun, crate::Error> {
+) -> Result<ChipRun, SimError> {
     ChipAtTime::new(graph, mapping, setup, chip, t, trial, opts.seed)?
         .run(graph, disc, data, opts, progress)
 }
@@ -436,7 +410,7 @@ pub fn run_on_chip_with_neurons(
     data: ArrayView2<f32>,
     opts: &RunOptions,
     progress: &(dyn Fn(usize) + Sync),
-) -> Result<ChipRun, crate::Error> {
+) -> Result<ChipRun, SimError> {
     ChipAtTime::new(graph, mapping, setup, chip, t, trial, opts.seed)?
         .run_with_neurons(graph, disc, neurons, data, opts, progress)
 }
@@ -480,8 +454,8 @@ impl SynapticOp for Shared {
 /// (convolutions unrolled, structural zeros kept) split into blocks of at most `rows` inputs
 /// × `cols` outputs, one core per block on a square mesh in layer order; every output's home
 /// is the core of its first row block.
-pub fn dense_mapping(graph: &Graph, rows: usize, cols: usize) -> Result<Mapping, crate::Error> {
-    let bad = |m: String| crate::Error::Array(ArrayError::Shape(m));
+pub fn dense_mapping(graph: &Graph, rows: usize, cols: usize) -> Result<Mapping, SimError> {
+    let bad = |m: String| SimError::Array(ArrayError::Shape(m));
     if rows == 0 || cols == 0 {
         return Err(bad("core rows and columns must be at least 1".into()));
     }
@@ -553,7 +527,7 @@ pub fn dense_mapping(graph: &Graph, rows: usize, cols: usize) -> Result<Mapping,
     let cores = cores
         .into_iter()
         .enumerate()
-        .map(|(k, (layer, r, c))| super::Core {
+        .map(|(k, (layer, r, c))| crate::chip::Core {
             position: (k as u32 % side, k as u32 / side),
             layer,
             rows_used: r,
@@ -573,19 +547,6 @@ pub fn dense_mapping(graph: &Graph, rows: usize, cols: usize) -> Result<Mapping,
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn times_parse_with_units_and_reject_nonsense() {
-        assert_eq!(parse_time("1s"), Ok(1.0));
-        assert_eq!(parse_time("2.5"), Ok(2.5));
-        assert_eq!(parse_time("90min"), Ok(5400.0));
-        assert_eq!(parse_time("1h"), Ok(3600.0));
-        assert_eq!(parse_time("1d"), Ok(86_400.0));
-        assert_eq!(parse_time("1y"), Ok(31_557_600.0));
-        for bad in ["", "x", "-1s", "1w", "nan", "infs", "1 fortnight"] {
-            assert!(parse_time(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn stages_are_cumulative_and_end_with_everything_on() {

@@ -1,38 +1,128 @@
-//! The report of a chip-mode run (`memsnn emulate` on a chip); its JSON schema is documented in
-//! the README ("emulate on a chip").
+//! What a run reports: the ideal-mode and chip-mode reports (serialisable to JSON) with the
+//! raw output arrays beside them. Reports hold no wall-clock times, so identical inputs give
+//! identical reports.
 
-use super::IdealConfig;
-use crate::chip::{ChipSetup, Counters, Mapping};
+use super::RunConfig;
+use super::config::TimePoint;
+use crate::chip::{Counters, Mapping};
+use crate::encode::Encoding;
+use crate::neuron::{NeuronModel, Reset};
+use crate::sim::{LayerActivity, Readout};
+use ndarray::{Array2, Array4};
 use serde::{Deserialize, Serialize};
 
-/// The resolved configuration of a chip-mode run.
+/// The report of a run, ideal or chip mode.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ChipConfig {
-    /// Network, data and semantics (as in ideal mode).
-    pub run: IdealConfig,
-    /// The chip spec in use (resolved, serialised as it was read).
-    pub chip: serde_json::Value,
-    /// The device card's name.
-    pub device: String,
-    /// Devices, read path, switches and compensation.
-    pub setup: ChipSetup,
-    /// Times after programming (s), as given and in seconds.
-    pub times: Vec<TimePoint>,
-    /// Trials (independently programmed chips).
-    pub trials: usize,
-    /// Seed of programming and read noise (and of random encoders).
-    pub seed: u64,
-    /// Time at which the attribution stages are evaluated (s), when asked for.
-    pub attribution_time: Option<f64>,
+#[serde(untagged)]
+pub enum Report {
+    /// An ideal-mode run.
+    Ideal(IdealReport),
+    /// A chip-mode run.
+    Chip(Box<ChipReport>),
 }
 
-/// A time after programming.
+impl Report {
+    /// The configuration the run used.
+    pub fn config(&self) -> &RunConfig {
+        match self {
+            Report::Ideal(r) => &r.config,
+            Report::Chip(r) => &r.config,
+        }
+    }
+
+    /// Samples run.
+    pub fn samples(&self) -> usize {
+        match self {
+            Report::Ideal(r) => r.samples,
+            Report::Chip(r) => r.samples,
+        }
+    }
+}
+
+/// The discrete-time semantics a run used, in words (NIR leaves them open).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TimePoint {
-    /// As written (e.g. `1d`).
-    pub label: String,
-    /// In seconds.
-    pub seconds: f64,
+pub struct Semantics {
+    /// Integration scheme.
+    pub integration: String,
+    /// Reset rule.
+    pub reset: String,
+    /// Order of evaluation within a step.
+    pub update_order: String,
+    /// Input presentation.
+    pub input: String,
+    /// Readout and prediction rule.
+    pub readout: String,
+}
+
+impl Semantics {
+    /// The semantics `config` implies, with the output read as `readout`.
+    pub fn describe(config: &RunConfig, readout: Readout) -> Semantics {
+        let c = config;
+        let reset = match c.reset {
+            Reset::Zero => {
+                "zero: a spike at step t−1 sets v to v_reset before the leak of step t (snnTorch `reset_mechanism=\"zero\"`)"
+            }
+            Reset::Subtract => {
+                "subtract: v[t] = β·v[t−1] + … − v_threshold·s[t−1] (snnTorch `reset_mechanism=\"subtract\"`)"
+            }
+        };
+        let input = match c.encoding {
+            Encoding::Direct => "direct: pixel/255 presented unchanged at every step".to_string(),
+            Encoding::Poisson { max_rate } => format!(
+                "poisson: P(spike per step) = 1 − exp(−x·{max_rate} Hz·dt), stream per sample from seed {}",
+                c.seed
+            ),
+            Encoding::Bernoulli { gain } => format!(
+                "bernoulli: P(spike per step) = clamp({gain}·x, 0, 1), stream per sample from seed {}",
+                c.seed
+            ),
+            Encoding::Latency => {
+                "latency: one spike at step round((1 − x)·(T − 1)), none for x = 0".to_string()
+            }
+        };
+        Semantics {
+            integration: format!(
+                "forward Euler, dt = {:e} s: v[t] = (1 − dt/τ)·v[t−1] + (dt/τ)·v_leak + (R·dt/τ)·I[t]; spike when v > v_threshold",
+                c.dt
+            ),
+            reset: reset.to_string(),
+            update_order: "all layers in topological order within the same step; recurrent edges read the previous step".into(),
+            input,
+            readout: match readout {
+                Readout::SpikeCounts => "output spike counts over the run; prediction = argmax, ties → lowest index",
+                Readout::FinalValue => "output value (membrane) at the last step; prediction = argmax, ties → lowest index",
+            }
+            .into(),
+        }
+    }
+}
+
+/// The report of an ideal-mode run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IdealReport {
+    /// Always `"ideal"`.
+    pub mode: String,
+    /// memsnn version that produced the report.
+    pub memsnn_version: String,
+    /// The resolved configuration.
+    pub config: RunConfig,
+    /// The neuron arithmetic used.
+    pub neurons: NeuronModel,
+    /// The semantics used.
+    pub semantics: Semantics,
+    /// Samples run.
+    pub samples: usize,
+    /// Fraction of correct predictions.
+    pub accuracy: f64,
+    /// How the output was read.
+    pub readout: Readout,
+    /// Per-layer activity.
+    pub layers: Vec<LayerActivity>,
+    /// Predicted class per sample.
+    pub predictions: Vec<usize>,
+    /// Output spike counts `[samples, classes]` (spiking output layers); not in the JSON.
+    #[serde(skip)]
+    pub spike_counts: Option<Array2<i32>>,
 }
 
 /// Accuracy over trials.
@@ -178,14 +268,20 @@ pub struct ChipReport {
     /// memsnn version that produced the report.
     pub memsnn_version: String,
     /// The resolved configuration.
-    pub config: ChipConfig,
+    pub config: RunConfig,
+    /// The neuron arithmetic used.
+    pub neurons: NeuronModel,
+    /// Delivery latency between layers in effect (timesteps).
+    pub delay: usize,
     /// Samples run.
     pub samples: usize,
     /// Accuracy of the ideal (software) network.
     pub ideal_accuracy: f64,
     /// Chip accuracy per time point.
     pub results: Vec<TimeResult>,
-    /// Accuracy after each cumulative stage (with `--attribution`).
+    /// Time at which the attribution stages were evaluated (s), when asked for.
+    pub attribution_time: Option<f64>,
+    /// Accuracy after each cumulative stage (with `attribution`).
     pub attribution: Option<Vec<StageResult>>,
     /// Resource use.
     pub resources: ResourceSummary,
@@ -195,4 +291,8 @@ pub struct ChipReport {
     pub per_inference: PerInference,
     /// Energy per inference by event kind (J) (the chip model's breakdown).
     pub energy_breakdown: serde_json::Value,
+    /// Output spike counts `[trials, times, samples, classes]` (spiking output layers); not in
+    /// the JSON.
+    #[serde(skip)]
+    pub spike_counts: Option<Array4<i32>>,
 }

@@ -1,63 +1,18 @@
-//! The configuration of one sweep point and its dotted parameter paths.
+//! Dotted parameter paths over the run configuration tree.
 //!
-//! A [`PointConfig`] is serialised to a `serde_json::Value` tree; a parameter path such as
+//! A [`RunConfig`] is serialised to a `serde_json::Value` tree; a parameter path such as
 //! `device.programming.Proportional.frac` names a node of that tree. Setting a value replaces
 //! the node and deserialises the tree back, so every field of the device statistics, the chip
-//! spec, the read path and the emulation settings is sweepable without a hand-written table.
+//! spec, the read path and the run settings is addressable without a hand-written table.
+//! `memsnn sweep --list-paths` prints them; sweeps, the CLI and the Python API set them.
 
-use super::SweepError;
-use crate::chip::{ChipSpec, Effects, parse_time};
-use crate::crossbar::Compensation;
-use crate::device::Statistics;
-use crate::encode::Encoding;
-use crate::neuron::Reset;
-use serde::{Deserialize, Serialize};
+use super::{ExperimentError, RunConfig};
 use serde_json::Value;
 
-/// Read-path and wire settings of every crossbar (the `crossbar.*` paths).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CrossbarSettings {
-    /// Wire resistance between adjacent cells (Ω); 0 = ideal wires.
-    pub r_wire: f64,
-    /// ADC bits replacing the chip's `core.adc_bits`; `null` = the chip's.
-    pub adc_bits: Option<u32>,
-    /// Read voltage (V).
-    pub v_read: f64,
-}
-
-/// Everything one sweep point runs with (the tree the parameter paths address).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PointConfig {
-    /// Device statistics of every crossbar (`device.levels`, `device.programming`, …).
-    pub device: Statistics,
-    /// The chip (`chip.core.rows`, `chip.core.adc_bits`, `chip.delivery`, …).
-    pub chip: ChipSpec,
-    /// Read path and wires (`crossbar.r_wire`, `crossbar.adc_bits`, `crossbar.v_read`).
-    pub crossbar: CrossbarSettings,
-    /// Time after programming (s); a string with a unit (`"1d"`) is accepted when setting it.
-    pub time: f64,
-    /// Drift compensation (`"None"`, `"Global"`, `"PerColumn"`).
-    pub compensation: Compensation,
-    /// Which non-idealities are on (`effects.drift`, …).
-    pub effects: Effects,
-    /// Input encoding.
-    pub encoding: Encoding,
-    /// Timesteps per sample.
-    pub timesteps: usize,
-    /// Time step (s).
-    pub dt: f64,
-    /// Reset mechanism.
-    pub reset: Reset,
-    /// Samples to run (the first ones of the data set).
-    pub samples: usize,
-}
-
-impl PointConfig {
+impl RunConfig {
     /// The configuration as a JSON tree.
     pub fn to_value(&self) -> Value {
-        serde_json::to_value(self).expect("a PointConfig always serialises")
+        serde_json::to_value(self).expect("a RunConfig always serialises")
     }
 
     /// Every leaf path of the tree (sorted), e.g. `chip.core.rows`.
@@ -70,7 +25,7 @@ impl PointConfig {
 
     /// Every path (leaves and inner nodes) of the tree.
     fn all_paths(&self) -> Vec<String> {
-        let mut out = Vec::new();
+        let mut out = vec!["time".to_string()];
         collect_all(&self.to_value(), String::new(), &mut out);
         out
     }
@@ -78,21 +33,29 @@ impl PointConfig {
     /// Set `value` at the dotted `path`. Shorthands: a string at `time` is parsed with a unit
     /// (`"1d"`), a number at `device.levels` means `{"Uniform": n}`.
     ///
-    /// An unknown path is [`SweepError::UnknownPath`] listing the closest valid paths; a value
-    /// the field cannot hold is [`SweepError::WrongType`] naming the path and the expected type.
-    pub fn set(&mut self, path: &str, value: &Value) -> Result<(), SweepError> {
+    /// An unknown path is [`ExperimentError::UnknownPath`] listing the closest valid paths; a value
+    /// the field cannot hold is [`ExperimentError::WrongType`] naming the path and the expected type.
+    pub fn set(&mut self, path: &str, value: &Value) -> Result<(), ExperimentError> {
         let mut tree = self.to_value();
         let mut v = value.clone();
-        if path == "time"
-            && let Value::String(s) = value
-        {
-            let secs = parse_time(s).map_err(|reason| SweepError::WrongType {
+        // `time` is a shorthand for a single-entry `times` list.
+        if path == "time" {
+            let bad = |reason: String| ExperimentError::WrongType {
                 path: path.into(),
                 value: value.to_string(),
                 expected: "a time ≥ 0 (seconds, or a string with a unit: \"1d\")".into(),
                 reason,
-            })?;
-            v = serde_json::json!(secs);
+            };
+            let t = match value {
+                Value::String(s) => super::TimePoint::parse(s).map_err(bad)?,
+                Value::Number(n) => match n.as_f64() {
+                    Some(x) if x.is_finite() && x >= 0.0 => super::TimePoint::seconds(x),
+                    _ => return Err(bad("not a finite number ≥ 0".into())),
+                },
+                _ => return Err(bad("not a number or a string".into())),
+            };
+            self.times = vec![t];
+            return Ok(());
         }
         if path == "device.levels" && value.is_u64() {
             v = serde_json::json!({ "Uniform": value });
@@ -101,76 +64,24 @@ impl PointConfig {
             .split('.')
             .try_fold(&mut tree, |node, key| node.get_mut(key))
         else {
-            return Err(SweepError::UnknownPath {
+            return Err(ExperimentError::UnknownPath {
                 path: path.into(),
                 closest: closest(path, &self.all_paths(), 5),
             });
         };
         let old = node.clone();
         *node = v;
-        match serde_json::from_value::<PointConfig>(tree) {
+        match serde_json::from_value::<RunConfig>(tree) {
             Ok(c) => {
                 *self = c;
                 Ok(())
             }
-            Err(e) => Err(SweepError::WrongType {
+            Err(e) => Err(ExperimentError::WrongType {
                 path: path.into(),
                 value: value.to_string(),
                 expected: describe(&old),
                 reason: e.to_string(),
             }),
-        }
-    }
-
-    /// Check every value (the device statistics, the chip, the read path, the settings).
-    pub fn validate(&self) -> Result<(), String> {
-        self.device
-            .validate()
-            .map_err(|e| format!("device: {}", e.within("device")))?;
-        self.chip
-            .validate()
-            .map_err(|e| format!("{}", e.within("chip")))?;
-        self.read_config()
-            .validate()
-            .map_err(|e| format!("{}", e.within("crossbar")))?;
-        if !(self.crossbar.r_wire.is_finite() && self.crossbar.r_wire >= 0.0) {
-            return Err(format!(
-                "crossbar.r_wire: {} Ω must be finite and ≥ 0",
-                self.crossbar.r_wire
-            ));
-        }
-        if !(self.time.is_finite() && self.time >= 0.0) {
-            return Err(format!("time: {} s must be finite and ≥ 0", self.time));
-        }
-        if self.timesteps == 0 {
-            return Err("timesteps: must be at least 1".into());
-        }
-        if self.samples == 0 {
-            return Err("samples: must be at least 1".into());
-        }
-        if !(self.dt.is_finite() && self.dt > 0.0) {
-            return Err(format!("dt: {} s must be positive", self.dt));
-        }
-        self.encoding
-            .validate()
-            .map_err(|e| format!("{}", e.within("encoding")))
-    }
-
-    /// The read path: the chip's DAC, `crossbar.adc_bits` or else the chip's ADC.
-    pub fn read_config(&self) -> crate::crossbar::ReadConfig {
-        use crate::crossbar::{Adc, AdcRange, Dac, ReadConfig};
-        ReadConfig {
-            adc: self
-                .crossbar
-                .adc_bits
-                .or(self.chip.core.adc_bits)
-                .map(|bits| Adc {
-                    bits,
-                    range: AdcRange::Calibrated { margin: 1.0 },
-                }),
-            dac: self.chip.core.dac_bits.map(|bits| Dac { bits }),
-            v_read: self.crossbar.v_read,
-            ..ReadConfig::default()
         }
     }
 }
@@ -262,26 +173,18 @@ pub fn closest(path: &str, candidates: &[String], n: usize) -> Vec<String> {
 mod tests {
     use super::*;
 
-    pub(crate) fn base() -> PointConfig {
-        PointConfig {
-            device: crate::device::DeviceCard::builtin("pcm")
-                .unwrap()
-                .statistics,
-            chip: ChipSpec::builtin("loihi").unwrap(),
-            crossbar: CrossbarSettings {
-                r_wire: 0.0,
-                adc_bits: None,
-                v_read: crate::crossbar::ReadConfig::default().v_read,
+    pub(crate) fn base() -> RunConfig {
+        let mut c = RunConfig::new(
+            crate::network::NetworkSpec::Nir("m.nir".into()),
+            super::super::DataConfig {
+                images: "i".into(),
+                labels: "l".into(),
             },
-            time: 1.0,
-            compensation: Compensation::None,
-            effects: Effects::ALL,
-            encoding: Encoding::Direct,
-            timesteps: 5,
-            dt: 1e-4,
-            reset: Reset::Zero,
-            samples: 10,
-        }
+        )
+        .unwrap();
+        c.set_card("pcm").unwrap();
+        c.mode = super::super::Mode::Chip;
+        c
     }
 
     #[test]
@@ -297,7 +200,13 @@ mod tests {
         c.set("chip.core.rows", &serde_json::json!(64)).unwrap();
         assert_eq!(c.chip.core.rows, 64);
         c.set("time", &serde_json::json!("1d")).unwrap();
-        assert_eq!(c.time, 86_400.0);
+        assert_eq!(c.times, vec![super::super::TimePoint::parse("1d").unwrap()]);
+        assert_eq!(c.times[0].seconds, 86_400.0);
+        c.set("times", &serde_json::json!(["1s", 3600])).unwrap();
+        assert_eq!(
+            c.times.iter().map(|t| t.seconds).collect::<Vec<_>>(),
+            [1.0, 3600.0]
+        );
         c.set("device.levels", &serde_json::json!(8)).unwrap();
         assert_eq!(
             c.device.levels,
@@ -311,9 +220,12 @@ mod tests {
         );
         c.set("compensation", &serde_json::json!("PerColumn"))
             .unwrap();
-        assert_eq!(c.compensation, Compensation::PerColumn);
+        assert_eq!(c.compensation, crate::crossbar::Compensation::PerColumn);
         c.set("crossbar.adc_bits", &serde_json::json!(6)).unwrap();
-        assert_eq!(c.read_config().adc.unwrap().bits, 6);
+        assert_eq!(c.crossbar.adc_bits, Some(6));
+        c.set("chip.fixed_point_neurons", &serde_json::json!(true))
+            .unwrap();
+        assert_eq!(c.neuron_model(), crate::neuron::NeuronModel::LoihiFixed);
     }
 
     #[test]
@@ -321,7 +233,7 @@ mod tests {
         let mut c = base();
         let e = c.set("chip.core.row", &serde_json::json!(64)).unwrap_err();
         match e {
-            SweepError::UnknownPath { closest, .. } => {
+            ExperimentError::UnknownPath { closest, .. } => {
                 assert_eq!(closest[0], "chip.core.rows", "{closest:?}")
             }
             e => panic!("{e}"),
