@@ -93,11 +93,30 @@ pub fn parse_ron<T: DeserializeOwned>(text: &str, path: &Path) -> Result<T, Conf
         })
 }
 
-/// Read and parse a RON file into `T`.
+/// Read and parse a RON file into `T`. Files larger than
+/// [`MAX_RON_BYTES`](crate::budget::MAX_RON_BYTES) (16 MiB) are refused before they are read
+/// whole, and so is anything that streams past it (`/dev/zero`, a pipe).
 pub fn read_ron<T: DeserializeOwned>(path: &Path) -> Result<T, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+    let io = |source| ConfigError::Io {
         path: path.to_path_buf(),
         source,
+    };
+    let raw =
+        crate::budget::read_capped(path, crate::budget::MAX_RON_BYTES).map_err(|e| match e {
+            crate::budget::ReadCapError::Io(e) => io(e),
+            e => io(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                e.to_string(),
+            )),
+        })?;
+    let text = String::from_utf8(raw).map_err(|e| {
+        io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        ))
     })?;
     parse_ron(&text, path)
 }

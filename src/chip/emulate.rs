@@ -29,7 +29,12 @@ use std::sync::Arc;
 /// `d` or `y` (365.25 days), e.g. `1s`, `90min`, `1d`, `10y`; finite and ≥ 0.
 pub fn parse_time(s: &str) -> Result<f64, String> {
     let t = s.trim();
-    let split = t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len());
+    // The unit is the trailing run of letters, so an exponent (`1e3s`, `2.5E-1h`) stays in the number.
+    let split = t.len()
+        - t.chars()
+            .rev()
+            .take_while(char::is_ascii_alphabetic)
+            .count();
     let (num, unit) = t.split_at(split);
     let factor = match unit {
         "" | "s" => 1.0,
@@ -583,6 +588,17 @@ mod tests {
         assert_eq!(parse_time("1d"), Ok(86_400.0));
         assert_eq!(parse_time("1y"), Ok(31_557_600.0));
         for bad in ["", "x", "-1s", "1w", "nan", "infs", "1 fortnight"] {
+            assert!(parse_time(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn scientific_notation_in_times_is_accepted() {
+        assert_eq!(parse_time("1e3s"), Ok(1000.0));
+        assert_eq!(parse_time("1e3"), Ok(1000.0));
+        assert_eq!(parse_time("2.5E-1h"), Ok(900.0));
+        assert_eq!(parse_time("1e-2min"), Ok(0.6));
+        for bad in ["1e", "1e3x", "e3s", "1e400s"] {
             assert!(parse_time(bad).is_err(), "{bad}");
         }
     }

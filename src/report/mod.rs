@@ -151,7 +151,7 @@ impl IdealConfig {
         progress: &(dyn Fn(usize) + Sync),
     ) -> crate::Result<(IdealReport, RunResult)> {
         let graph = self.load_network()?;
-        let data = Dataset::read_idx(&self.images, &self.labels, self.samples)?;
+        let data = Dataset::read(&self.images, &self.labels, self.samples)?;
         self.run_with(&graph, &data, progress)
     }
 

@@ -84,10 +84,10 @@ pub struct EmulateArgs {
     /// NIR network file (instead of a netlist); needs --data and --labels.
     #[arg(long, value_name = "FILE.nir", requires_all = ["data", "labels"])]
     pub network: Option<PathBuf>,
-    /// IDX images (raw or .gz).
+    /// Images: IDX (raw or .gz, any number of dimensions) or .npy [N, …] (uint8 ÷ 255, floats as stored).
     #[arg(long, value_name = "IMAGES")]
     pub data: Option<PathBuf>,
-    /// IDX labels (raw or .gz).
+    /// Labels: IDX (raw or .gz) or .npy [N] of integers.
     #[arg(long, value_name = "LABELS")]
     pub labels: Option<PathBuf>,
     /// Timesteps per sample [netlist, else 25].
@@ -229,7 +229,11 @@ pub fn run(args: &EmulateArgs) -> anyhow::Result<()> {
             eprintln!("warning: {}: {w}", cfg.network_display());
         }
     }
-    let data = Dataset::read_idx(&cfg.images, &cfg.labels, cfg.samples)?;
+    let data = Dataset::read(&cfg.images, &cfg.labels, cfg.samples)?;
+    let outputs = graph
+        .output()
+        .map(|o| memsnn::network::numel(&graph.nodes[o].output_shape));
+    data.check_classes(outputs.unwrap_or(0))?;
     // A chip file named by the netlist is relative to the netlist's folder.
     let chip = args.chip.clone().or_else(|| {
         netlist.chip.clone().map(|c| match &cfg.netlist {

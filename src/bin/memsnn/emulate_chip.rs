@@ -291,7 +291,7 @@ fn energy_latency(
     c: &Counters,
     mapping: &Mapping,
 ) -> anyhow::Result<(f64, f64, serde_json::Value)> {
-    let e = chip.energy(c);
+    let e = chip.try_energy(c)?;
     let latency = chip.latency(c, mapping);
     Ok((e.total, latency, serde_json::to_value(e)?))
 }

@@ -231,7 +231,7 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
         bail!("{}: the netlist has no dataset", spec.netlist.display());
     };
     let max_samples = configs.iter().map(|c| c.samples).max().unwrap_or(1);
-    let data = Dataset::read_idx(
+    let data = Dataset::read(
         &ds.images,
         &ds.labels,
         Some(max_samples).filter(|&n| n != usize::MAX),
@@ -241,6 +241,11 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
         .as_ref()
         .expect("validated netlist has a network")
         .load(&spec.netlist)?;
+    data.check_classes(
+        graph
+            .output()
+            .map_or(0, |o| memsnn::network::numel(&graph.nodes[o].output_shape)),
+    )?;
     if base.samples == usize::MAX {
         base.samples = data.len();
     }
