@@ -267,8 +267,14 @@ fn read_header<R: Read>(r: &mut R) -> Result<(NpyHeader, Vec<u8>), NpyError> {
             return Err(err("header nests brackets more than 8 deep"));
         }
     }
-    let h = Header::from_reader(&mut Cursor::new(&raw))
-        .map_err(|e| err(format!("bad .npy header: {e}")))?;
+    let h = Header::from_reader(&mut Cursor::new(&raw)).map_err(|e| {
+        // The parser's message spans several lines (with a caret): keep one.
+        let msg = e.to_string();
+        let first = msg.lines().next().unwrap_or("").trim().trim_end_matches(':');
+        err(format!(
+            "bad .npy header ({first}): expected a dict of 'descr', 'fortran_order' and 'shape'"
+        ))
+    })?;
     let descr = h.type_descriptor.to_string();
     let descr = descr.trim_matches(['\'', '"']);
     let dtype = Dtype::from_descr(descr).ok_or_else(|| {

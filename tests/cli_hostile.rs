@@ -103,9 +103,10 @@ fn npy_declaring_1e5_by_1e5_is_refused_from_its_header() {
 fn gzip_bomb_as_images_is_refused_from_its_header() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("bomb.gz");
-    // 10 MB of zeros after a header declaring 10000 × 1000 × 1000 bytes.
+    // 10 MB of zeros after a header declaring 1000 × 1000 × 1000 bytes (within the element
+    // limit, but more than the ~20 KB compressed file can expand to).
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    std::io::Write::write_all(&mut enc, &idx(0x803, &[10_000, 1000, 1000], &[])).unwrap();
+    std::io::Write::write_all(&mut enc, &idx(0x803, &[1000, 1000, 1000], &[])).unwrap();
     std::io::Write::write_all(&mut enc, &vec![0u8; 10 << 20]).unwrap();
     std::fs::write(&p, enc.finish().unwrap()).unwrap();
     fails(
@@ -176,7 +177,7 @@ fn zero_images_are_an_error_not_accuracy_0_of_0() {
     let imgs = repo("netlists/mnist-mlp/data/test-images-idx3-ubyte.gz");
     fails(
         emulate_ideal(&imgs, &l).args(["--samples", "0"]),
-        &["sample limit is 0"],
+        &["--samples"],
     );
 }
 
@@ -409,10 +410,9 @@ fn npy_weight_of_an_inline_layer_declaring_more_than_its_file_is_refused() {
         .write_npy(&mut bytes)
         .unwrap();
     // Rewrite the declared shape to (99999,9), of the same length: 3.6 MB declared, 31 KB held.
-    let text = String::from_utf8_lossy(&bytes[..128]).replace("(10, 784)", "(99999,9)");
-    let mut hostile = text.into_bytes();
-    assert_eq!(hostile.len(), 128);
-    hostile.extend_from_slice(&bytes[128..]);
+    let mut hostile = bytes.clone();
+    let at = bytes.windows(9).position(|w| w == b"(10, 784)").unwrap();
+    hostile[at..at + 9].copy_from_slice(b"(99999,9)");
     std::fs::write(&w, &hostile).unwrap();
     let net = dir.path().join("net.ron");
     std::fs::write(
