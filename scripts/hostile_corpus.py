@@ -104,7 +104,7 @@ p = write("idx_4d", idx(0x804, [8, 1, 28, 28], img[16:]))
 case("idx-4d-valid", "any", emulate(p, LAB8))
 p = write("idx_zero_images", idx(0x803, [0, 28, 28], b""))
 case("idx-zero-samples", "fail", emulate(p, write("idx_zero_labels", idx(0x801, [0], b""))))
-p = write("idx_label_range", idx(0x801, [8], bytes([0, 1, 2, 3, 4, 5, 6, 200])))
+p = write("idx_label_range", idx(0x801, [8], bytes([0, 1, 200, 3, 4, 5, 6, 7])))
 case("idx-label-outside-outputs", "fail", emulate(IMG8, p))
 
 

@@ -270,7 +270,12 @@ fn read_header<R: Read>(r: &mut R) -> Result<(NpyHeader, Vec<u8>), NpyError> {
     let h = Header::from_reader(&mut Cursor::new(&raw)).map_err(|e| {
         // The parser's message spans several lines (with a caret): keep one.
         let msg = e.to_string();
-        let first = msg.lines().next().unwrap_or("").trim().trim_end_matches(':');
+        let first = msg
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim()
+            .trim_end_matches(':');
         err(format!(
             "bad .npy header ({first}): expected a dict of 'descr', 'fortran_order' and 'shape'"
         ))
