@@ -413,7 +413,7 @@ mod tests {
     fn header_bytes(descr: &str, shape: &str) -> Vec<u8> {
         let dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
         let mut h = dict.into_bytes();
-        while (10 + h.len() + 1) % 64 != 0 {
+        while !(10 + h.len() + 1).is_multiple_of(64) {
             h.push(b' ');
         }
         h.push(b'\n');

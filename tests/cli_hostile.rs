@@ -85,7 +85,7 @@ fn npy_declaring_1e5_by_1e5_is_refused_from_its_header() {
     let mut h = b"\x93NUMPY\x01\x00".to_vec();
     let mut text =
         b"{'descr': '<f8', 'fortran_order': False, 'shape': (100000, 100000), }".to_vec();
-    while (10 + text.len() + 1) % 64 != 0 {
+    while !(10 + text.len() + 1).is_multiple_of(64) {
         text.push(b' ');
     }
     text.push(b'\n');

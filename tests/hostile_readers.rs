@@ -39,6 +39,9 @@ static ALLOC: Counting = Counting;
 /// One corpus at a time, so the peak measured is that of one read.
 static SERIAL: Mutex<()> = Mutex::new(());
 
+/// A reader under test: Ok or a one-line message.
+type Reader<'a> = dyn Fn(&Path) -> Result<(), String> + 'a;
+
 /// Outcome counts of one corpus.
 #[derive(Debug, Default)]
 struct Tally {
@@ -242,7 +245,7 @@ fn ron_readers_survive_the_mutation_corpus() {
     let mut t = Tally::default();
     let card = |p: &Path| memsnn::device::DeviceCard::load(p);
     let chip = |p: &Path| memsnn::chip::ChipSpec::load(p);
-    let readers: [(&str, &dyn Fn(&Path) -> Result<(), String>); 2] = [
+    let readers: [(&str, &Reader<'_>); 2] = [
         ("devices", &|p| {
             card(p).map(|_| ()).map_err(|e| e.to_string())
         }),
