@@ -93,11 +93,30 @@ pub fn parse_ron<T: DeserializeOwned>(text: &str, path: &Path) -> Result<T, Conf
         })
 }
 
-/// Read and parse a RON file into `T`.
+/// Read and parse a RON file into `T`. Files larger than
+/// [`MAX_RON_BYTES`](crate::budget::MAX_RON_BYTES) (16 MiB) are refused before they are read
+/// whole, and so is anything that streams past it (`/dev/zero`, a pipe).
 pub fn read_ron<T: DeserializeOwned>(path: &Path) -> Result<T, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+    let io = |source| ConfigError::Io {
         path: path.to_path_buf(),
         source,
+    };
+    let raw =
+        crate::budget::read_capped(path, crate::budget::MAX_RON_BYTES).map_err(|e| match e {
+            crate::budget::ReadCapError::Io(e) => io(e),
+            e => io(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                e.to_string(),
+            )),
+        })?;
+    let text = String::from_utf8(raw).map_err(|e| {
+        io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        ))
     })?;
     parse_ron(&text, path)
 }
@@ -118,7 +137,12 @@ pub fn resolve(base_file: &Path, rel: &Path) -> PathBuf {
 /// `d` or `y` (365.25 days), e.g. `1s`, `90min`, `1d`, `10y`; finite and ≥ 0.
 pub fn parse_time(s: &str) -> Result<f64, String> {
     let t = s.trim();
-    let split = t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len());
+    // The unit is the trailing run of letters, so an exponent (`1e3s`, `2.5E-1h`) stays in the number.
+    let split = t.len()
+        - t.chars()
+            .rev()
+            .take_while(char::is_ascii_alphabetic)
+            .count();
     let (num, unit) = t.split_at(split);
     let factor = match unit {
         "" | "s" => 1.0,
@@ -142,6 +166,17 @@ pub fn parse_time(s: &str) -> Result<f64, String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn scientific_notation_in_times_is_accepted() {
+        assert_eq!(parse_time("1e3s"), Ok(1000.0));
+        assert_eq!(parse_time("1e3"), Ok(1000.0));
+        assert_eq!(parse_time("2.5E-1h"), Ok(900.0));
+        assert_eq!(parse_time("1e-2min"), Ok(0.6));
+        for bad in ["1e", "1e3x", "e3s", "1e400s"] {
+            assert!(parse_time(bad).is_err(), "{bad}");
+        }
+    }
+
     #[test]
     fn times_parse_with_units_and_reject_nonsense() {
         assert_eq!(parse_time("1s"), Ok(1.0));

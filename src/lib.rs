@@ -17,12 +17,15 @@
 //! | [`sim`] | the timestep engine (ideal mode), parallel over samples |
 //! | [`chip`] | chip specs, partitioning into cores, placement, routing, energy/latency |
 //! | [`config`] | reading RON files with errors that name the file, field and reason |
+//! | [`budget`] | the size limits of every reader and capped reads of untrusted files |
+//! | [`npy`] | `.npy` files read with their headers checked before allocating |
 //! | [`rng`] | deterministic per-stream random number generators |
 //! | [`plot`] | chart helpers shared by every plot (fonts, backends) |
 //!
 //! Units are SI everywhere (ohm, siemens, volt, second, metre).
 #![warn(missing_docs)]
 
+pub mod budget;
 pub mod chip;
 pub mod config;
 pub mod crossbar;
@@ -33,6 +36,7 @@ pub mod experiment;
 pub mod network;
 pub mod neuron;
 pub mod output;
+pub mod npy;
 pub mod plot;
 pub mod report;
 pub mod rng;

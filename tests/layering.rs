@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 
 /// The stages in data-flow order; a stage may use the ones before it. The ground floor comes
 /// first.
-const ORDER: [&str; 16] = [
+const ORDER: [&str; 18] = [
+    "budget",
+    "npy",
     "config",
     "rng",
     "output",

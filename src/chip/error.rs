@@ -50,4 +50,14 @@ pub enum ChipError {
         /// Why.
         reason: String,
     },
+    /// A computed quantity (an energy, a latency) is not a finite number.
+    #[error("chip `{chip}`: the {what} is not a finite number ({inputs})")]
+    Overflow {
+        /// The chip's name.
+        chip: String,
+        /// What overflowed.
+        what: String,
+        /// The inputs it came from.
+        inputs: String,
+    },
 }

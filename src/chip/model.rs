@@ -43,6 +43,74 @@ pub struct EnergyBreakdown {
 }
 
 impl ChipSpec {
+    /// Energy per inference from the run's counters, or an error naming the component, its
+    /// count and its energy per event when a value is not finite (a spec built in code
+    /// without [`validate`](ChipSpec::validate); validated specs bound every energy so that
+    /// this cannot happen).
+    pub fn try_energy(&self, c: &Counters) -> Result<EnergyBreakdown, super::ChipError> {
+        let b = self.energy(c);
+        let e = &self.energy;
+        let parts = [
+            (
+                "synaptic",
+                b.synaptic,
+                "synaptic_op",
+                c.synaptic_ops,
+                e.synaptic_op,
+            ),
+            (
+                "crossbar_read",
+                b.crossbar_read,
+                "crossbar_read",
+                c.crossbar_reads,
+                e.crossbar_read,
+            ),
+            (
+                "adc",
+                b.adc,
+                "adc_conversion",
+                c.adc_conversions,
+                e.adc_conversion,
+            ),
+            (
+                "neuron",
+                b.neuron,
+                "neuron_update",
+                c.neuron_updates,
+                e.neuron_update,
+            ),
+            (
+                "communication",
+                b.communication,
+                "packet",
+                c.packets,
+                e.packet,
+            ),
+            ("communication", b.communication, "hop", c.hops, e.hop),
+            ("barrier", b.barrier, "barrier", c.timesteps, e.barrier),
+        ];
+        for (what, value, field, count, joules) in parts {
+            if !value.is_finite() {
+                return Err(super::ChipError::Overflow {
+                    chip: self.name.clone(),
+                    what: format!("{what} energy"),
+                    inputs: format!(
+                        "{count} events × energy.{field} = {joules} J over {} samples",
+                        c.samples
+                    ),
+                });
+            }
+        }
+        if !b.total.is_finite() {
+            return Err(super::ChipError::Overflow {
+                chip: self.name.clone(),
+                what: "total energy".into(),
+                inputs: format!("the sum of the components {b:?}"),
+            });
+        }
+        Ok(b)
+    }
+
     /// Energy per inference from the run's counters (zero when no sample ran).
     pub fn energy(&self, c: &Counters) -> EnergyBreakdown {
         if c.samples == 0 {

@@ -185,6 +185,39 @@ impl Default for ChipSpec {
     }
 }
 
+/// Documented bounds of a chip spec (beyond them a spec is refused, naming the field and the
+/// limit, before anything is allocated for it).
+pub mod limits {
+    /// Most cores one chip's mesh may have (`mesh.width × mesh.height`): 65,536, 16× TrueNorth's
+    /// 4,096 and as many as a 16-chip NS16e board.
+    pub const MAX_MESH_CORES: u64 = 1 << 16;
+    /// Most crossbar rows, columns or neurons of one core (`core.rows`, `core.cols`,
+    /// `core.neurons`): 65,536 (Loihi: 4,096 axons, 1,024 neurons).
+    pub const MAX_CORE_DIM: usize = 1 << 16;
+    /// Longest spike delivery delay (`delivery: Steps(n)`): 64 timesteps (Loihi's largest
+    /// synaptic delay is 62; TrueNorth and Loihi deliver in 1).
+    pub const MAX_DELIVERY_STEPS: u32 = 64;
+    /// Converter resolutions (`core.adc_bits`, `core.dac_bits`): 2 to 24 bits (a signed
+    /// converter has 2^(bits−1) − 1 steps per sign, none at 1 bit).
+    pub const CONVERTER_BITS: (u32, u32) = (2, 24);
+    /// Largest duration of one operation (`timing.*`): 1 s (real chips: ns to 1 ms).
+    pub const MAX_TIME: f64 = 1.0;
+    /// Largest energy of one event (`energy.*`): 1 mJ (real chips: fJ to nJ); with at most
+    /// 2⁶⁴ events, every energy stays finite.
+    pub const MAX_ENERGY: f64 = 1e-3;
+}
+
+fn bounded(field: &str, v: f64, max: f64, unit: &str) -> Result<(), FieldError> {
+    nonneg(field, v)?;
+    if v > max {
+        return Err(FieldError::new(
+            field,
+            format!("{v} {unit} is above the limit of {max} {unit} per event"),
+        ));
+    }
+    Ok(())
+}
+
 fn nonneg(field: &str, v: f64) -> Result<(), FieldError> {
     if v.is_finite() && v >= 0.0 {
         Ok(())
@@ -270,14 +303,25 @@ impl ChipSpec {
             if v == 0 {
                 return Err(FieldError::new(f, "must be at least 1").within("core"));
             }
+            if v > limits::MAX_CORE_DIM {
+                return Err(FieldError::new(
+                    f,
+                    format!(
+                        "{v} is above the limit of {} per core",
+                        limits::MAX_CORE_DIM
+                    ),
+                )
+                .within("core"));
+            }
         }
+        let (lo, hi) = limits::CONVERTER_BITS;
         for (f, b) in [("adc_bits", c.adc_bits), ("dac_bits", c.dac_bits)] {
             if let Some(b) = b
-                && !(1..=24).contains(&b)
+                && !(lo..=hi).contains(&b)
             {
                 return Err(FieldError::new(
                     f,
-                    format!("{b} bits is outside 1..=24 (use None for an ideal converter)"),
+                    format!("{b} bits is outside {lo}..={hi} (use None for an ideal converter)"),
                 )
                 .within("core"));
             }
@@ -291,6 +335,29 @@ impl ChipSpec {
                 ),
             ));
         }
+        let cores = u64::from(self.mesh.width) * u64::from(self.mesh.height);
+        if cores > limits::MAX_MESH_CORES {
+            return Err(FieldError::new(
+                "mesh",
+                format!(
+                    "{}×{} = {cores} cores is above the limit of {} cores per chip",
+                    self.mesh.width,
+                    self.mesh.height,
+                    limits::MAX_MESH_CORES
+                ),
+            ));
+        }
+        if let Delivery::Steps(n) = self.delivery
+            && n > limits::MAX_DELIVERY_STEPS
+        {
+            return Err(FieldError::new(
+                "delivery",
+                format!(
+                    "Steps({n}) is above the limit of {} timesteps",
+                    limits::MAX_DELIVERY_STEPS
+                ),
+            ));
+        }
         let t = &self.timing;
         for (f, v) in [
             ("tick", t.tick),
@@ -299,7 +366,7 @@ impl ChipSpec {
             ("hop", t.hop),
             ("barrier", t.barrier),
         ] {
-            nonneg(f, v).map_err(|e| e.within("timing"))?;
+            bounded(f, v, limits::MAX_TIME, "s").map_err(|e| e.within("timing"))?;
         }
         let e = &self.energy;
         for (f, v) in [
@@ -315,7 +382,7 @@ impl ChipSpec {
                 e.reference_synaptic_op.unwrap_or(0.0),
             ),
         ] {
-            nonneg(f, v).map_err(|e| e.within("energy"))?;
+            bounded(f, v, limits::MAX_ENERGY, "J").map_err(|e| e.within("energy"))?;
         }
         Ok(())
     }
@@ -352,6 +419,23 @@ mod tests {
         let spec: ChipSpec = parse_ron("(mesh: (width: 0, height: 3))", p).unwrap();
         assert_eq!(spec.validate().unwrap_err().field, "mesh");
         assert!(parse_ron::<ChipSpec>("(cores: 3)", p).is_err());
+    }
+
+    #[test]
+    fn absurd_sizes_are_refused_naming_the_field_and_limit() {
+        let p = Path::new("c.ron");
+        let check = |text: &str, field: &str, needle: &str| {
+            let spec: ChipSpec = parse_ron(text, p).unwrap();
+            let e = spec.validate().unwrap_err();
+            assert_eq!(e.field, field, "{text}: {e}");
+            assert!(e.reason.contains(needle), "{text}: {e}");
+        };
+        check("(mesh: (width: 100000, height: 100000))", "mesh", "65536");
+        check("(delivery: Steps(4000000000))", "delivery", "limit of 64");
+        check("(core: (adc_bits: Some(1)))", "core.adc_bits", "2..=24");
+        check("(core: (rows: 1000000))", "core.rows", "65536");
+        check("(energy: (hop: 1e300))", "energy.hop", "limit");
+        check("(timing: (tick: 1e9))", "timing.tick", "limit");
     }
 
     #[test]

@@ -76,14 +76,30 @@ impl Default for IvDefaults {
     }
 }
 
+/// Largest drive amplitude (volt): memristive devices break down at a few volts; 100 V leaves
+/// room for high-voltage models.
+pub const MAX_AMPLITUDE: f64 = 100.0;
+/// Drive frequency range (hertz): 1 µHz to 1 THz.
+pub const FREQUENCY_RANGE: (f64, f64) = (1e-6, 1e12);
+
 impl IvDefaults {
-    /// Check every field.
+    /// Check every field (amplitude in (0, [`MAX_AMPLITUDE`]], frequencies in
+    /// [`FREQUENCY_RANGE`]).
     pub fn validate(&self) -> Result<(), FieldError> {
         if !(self.amplitude.is_finite() && self.amplitude > 0.0) {
             return Err(FieldError::new(
                 "amplitude",
                 format!(
                     "must be a positive finite voltage (volt), got {}",
+                    self.amplitude
+                ),
+            ));
+        }
+        if self.amplitude > MAX_AMPLITUDE {
+            return Err(FieldError::new(
+                "amplitude",
+                format!(
+                    "{} V is above the plausible maximum of {MAX_AMPLITUDE} V",
                     self.amplitude
                 ),
             ));
@@ -102,6 +118,13 @@ impl IvDefaults {
             return Err(FieldError::new(
                 "frequencies",
                 format!("every frequency must be positive and finite (hertz), got {f}"),
+            ));
+        }
+        let (lo, hi) = FREQUENCY_RANGE;
+        if let Some(f) = self.frequencies.iter().find(|f| !(lo..=hi).contains(*f)) {
+            return Err(FieldError::new(
+                "frequencies",
+                format!("{f} Hz is outside the plausible range [{lo:e}, {hi:e}] Hz"),
             ));
         }
         if !(1..=10_000).contains(&self.cycles) {
@@ -199,11 +222,55 @@ pub fn simulate_iv(model: &Model, spec: &IvDefaults) -> Result<Vec<IvLoop>, Devi
         .map_err(|e| DeviceError::Field(e.within("model")))?;
     spec.validate()
         .map_err(|e| DeviceError::Field(e.within("iv")))?;
-    Ok(spec
+    let loops: Vec<IvLoop> = spec
         .frequencies
         .par_iter()
         .map(|&f| with_kernel!(model, |k| one_loop(&k, model, spec, f)))
-        .collect())
+        .collect();
+    for l in &loops {
+        l.check_finite(spec.amplitude)?;
+    }
+    Ok(loops)
+}
+
+impl IvLoop {
+    /// An error naming the drive when any sample or loop measure is not finite (the model left
+    /// its range: e.g. an overflowing current), so NaN or ∞ is never printed or written.
+    fn check_finite(&self, amplitude: f64) -> Result<(), DeviceError> {
+        let bad = |what: &str, k: Option<usize>| {
+            DeviceError::Field(FieldError::new(
+                "iv",
+                format!(
+                    "the simulation at amplitude {amplitude} V, frequency {} Hz gives a non-finite {what}{}: \
+                     the drive is outside the model's numeric range",
+                    self.freq_hz,
+                    k.map(|k| format!(" at t = {:e} s", self.t_s[k]))
+                        .unwrap_or_default()
+                ),
+            ))
+        };
+        for (what, v) in [
+            ("current", &self.i_a),
+            ("state", &self.x),
+            ("resistance", &self.r_ohm),
+        ] {
+            if let Some(k) = v.iter().position(|x| !x.is_finite()) {
+                return Err(bad(what, Some(k)));
+            }
+        }
+        let (lo, hi) = self.r_range();
+        for (what, v) in [
+            ("loop area", self.loop_area()),
+            ("resistance range", lo.min(hi)),
+            ("resistance range", hi),
+            ("pinch ratio", self.pinch_ratio()),
+        ] {
+            if !v.is_finite() {
+                return Err(bad(what, None));
+            }
+        }
+        Ok(())
+    }
 }
 
 fn one_loop<K: Kernel>(k: &K, model: &Model, spec: &IvDefaults, freq: f64) -> IvLoop {

@@ -220,6 +220,49 @@ fn finite_nonneg(v: f64, field: &str) -> Result<(), FieldError> {
     }
 }
 
+/// Documented plausible ranges of a statistics block: values outside are errors naming the
+/// field, since they make every read underflow, overflow or lose all precision.
+pub mod ranges {
+    /// Conductances [S] (`g_max`, `Polynomial.g_max`, `levels.List`): 1 pS (1 TΩ) to 1 S (1 Ω).
+    /// Memristive devices span about 1 nS – 10 mS.
+    pub const CONDUCTANCE: (f64, f64) = (1e-12, 1.0);
+    /// Drift exponents ν (`nu_mean`, `nu_std`): ≤ 1 (PCM ~0.05–0.1, RRAM ≤ 0.1; ν = 1 already
+    /// means G ∝ 1/t).
+    pub const DRIFT_EXPONENT_MAX: f64 = 1.0;
+    /// Reference and read times [s] (`t0`, `t_read`): 1 fs to 10⁹ s (~30 years).
+    pub const TIME: (f64, f64) = (1e-15, 1e9);
+    /// Relative noise and variation (`frac`, `d2d.*_frac`, `q_max`): ≤ 1 (100 %).
+    pub const FRACTION_MAX: f64 = 1.0;
+    /// Absolute noise σ [S] (`Constant.sigma`): ≤ the block's `g_max`.
+    pub const SIGMA_OVER_G_MAX: f64 = 1.0;
+    /// 1/f noise: `q_coeff` ≤ 1, `q_exp` ≤ 10.
+    pub const FLICKER: (f64, f64) = (1.0, 10.0);
+}
+
+/// `v` in `[lo, hi]` (finite), or an error naming `field`, the value, the range and its `unit`.
+fn within(v: f64, field: &str, lo: f64, hi: f64, unit: &str) -> Result<(), FieldError> {
+    if v.is_finite() && (lo..=hi).contains(&v) {
+        Ok(())
+    } else {
+        Err(FieldError::new(
+            field,
+            format!("{v} {unit} is outside the plausible range [{lo:e}, {hi:e}] {unit}"),
+        ))
+    }
+}
+
+/// `v` ≥ 0 and ≤ `hi`.
+fn at_most(v: f64, field: &str, hi: f64, what: &str) -> Result<(), FieldError> {
+    finite_nonneg(v, field)?;
+    if v > hi {
+        return Err(FieldError::new(
+            field,
+            format!("{v} is above the plausible maximum {hi} ({what})"),
+        ));
+    }
+    Ok(())
+}
+
 fn positive(v: f64, field: &str) -> Result<(), FieldError> {
     if !(v.is_finite() && v > 0.0) {
         Err(FieldError::new(
@@ -318,10 +361,27 @@ impl ProgrammingNoise {
     fn validate(&self, g_max: f64) -> Result<(), FieldError> {
         match self {
             ProgrammingNoise::None | ProgrammingNoise::Pcm => Ok(()),
-            ProgrammingNoise::Constant { sigma } => finite_nonneg(*sigma, "Constant.sigma"),
-            ProgrammingNoise::Proportional { frac } => finite_nonneg(*frac, "Proportional.frac"),
+            ProgrammingNoise::Constant { sigma } => at_most(
+                *sigma,
+                "Constant.sigma",
+                ranges::SIGMA_OVER_G_MAX * g_max,
+                "a noise σ above g_max",
+            ),
+            ProgrammingNoise::Proportional { frac } => at_most(
+                *frac,
+                "Proportional.frac",
+                ranges::FRACTION_MAX,
+                "a relative noise",
+            ),
             ProgrammingNoise::Polynomial { coeffs, g_max: gm } => {
                 positive(*gm, "Polynomial.g_max")?;
+                within(
+                    *gm,
+                    "Polynomial.g_max",
+                    ranges::CONDUCTANCE.0,
+                    ranges::CONDUCTANCE.1,
+                    "S",
+                )?;
                 if coeffs.is_empty() {
                     return Err(FieldError::new(
                         "Polynomial.coeffs",
@@ -455,9 +515,14 @@ impl Statistics {
     }
 
     /// Check every field; the error names the offending field (e.g. `g_max`, `faults.stuck_at_min`).
+    ///
+    /// Besides signs and finiteness, every value must lie in the documented plausible range
+    /// of [`ranges`] (e.g. `g_max` in [1 pS, 1 S], drift exponents ≤ 1).
     pub fn validate(&self) -> Result<(), FieldError> {
+        use ranges::*;
         finite_nonneg(self.g_min, "g_min")?;
         positive(self.g_max, "g_max")?;
+        within(self.g_max, "g_max", CONDUCTANCE.0, CONDUCTANCE.1, "S")?;
         if self.g_min >= self.g_max {
             return Err(FieldError::new(
                 "g_max",
@@ -467,8 +532,18 @@ impl Statistics {
         self.levels
             .validate(self.g_min, self.g_max)
             .map_err(|e| e.within("levels"))?;
-        finite_nonneg(self.d2d.g_min_frac, "d2d.g_min_frac")?;
-        finite_nonneg(self.d2d.g_max_frac, "d2d.g_max_frac")?;
+        at_most(
+            self.d2d.g_min_frac,
+            "d2d.g_min_frac",
+            FRACTION_MAX,
+            "a relative spread",
+        )?;
+        at_most(
+            self.d2d.g_max_frac,
+            "d2d.g_max_frac",
+            FRACTION_MAX,
+            "a relative spread",
+        )?;
         let f = &self.faults;
         for (v, name) in [
             (f.stuck_at_min, "faults.stuck_at_min"),
@@ -500,9 +575,20 @@ impl Statistics {
             t0,
         } = self.drift
         {
-            finite_nonneg(nu_mean, "drift.PowerLaw.nu_mean")?;
-            finite_nonneg(nu_std, "drift.PowerLaw.nu_std")?;
+            at_most(
+                nu_mean,
+                "drift.PowerLaw.nu_mean",
+                DRIFT_EXPONENT_MAX,
+                "a drift exponent",
+            )?;
+            at_most(
+                nu_std,
+                "drift.PowerLaw.nu_std",
+                DRIFT_EXPONENT_MAX,
+                "a drift exponent",
+            )?;
             positive(t0, "drift.PowerLaw.t0")?;
+            within(t0, "drift.PowerLaw.t0", TIME.0, TIME.1, "s")?;
         }
         if let ReadNoise::Flicker {
             q_coeff,
@@ -512,18 +598,43 @@ impl Statistics {
             t_read,
         } = self.read_noise
         {
-            finite_nonneg(q_coeff, "read_noise.Flicker.q_coeff")?;
-            finite_nonneg(q_exp, "read_noise.Flicker.q_exp")?;
-            finite_nonneg(q_max, "read_noise.Flicker.q_max")?;
+            at_most(
+                q_coeff,
+                "read_noise.Flicker.q_coeff",
+                FLICKER.0,
+                "a 1/f coefficient",
+            )?;
+            at_most(
+                q_exp,
+                "read_noise.Flicker.q_exp",
+                FLICKER.1,
+                "a 1/f exponent",
+            )?;
+            at_most(
+                q_max,
+                "read_noise.Flicker.q_max",
+                FRACTION_MAX,
+                "a relative noise",
+            )?;
             positive(t0, "read_noise.Flicker.t0")?;
+            within(t0, "read_noise.Flicker.t0", TIME.0, TIME.1, "s")?;
             positive(t_read, "read_noise.Flicker.t_read")?;
+            within(t_read, "read_noise.Flicker.t_read", TIME.0, TIME.1, "s")?;
         }
         match self.per_read {
             PerReadNoise::None => {}
-            PerReadNoise::Constant { sigma } => finite_nonneg(sigma, "per_read.Constant.sigma")?,
-            PerReadNoise::Proportional { frac } => {
-                finite_nonneg(frac, "per_read.Proportional.frac")?
-            }
+            PerReadNoise::Constant { sigma } => at_most(
+                sigma,
+                "per_read.Constant.sigma",
+                SIGMA_OVER_G_MAX * self.g_max,
+                "a noise σ above g_max",
+            )?,
+            PerReadNoise::Proportional { frac } => at_most(
+                frac,
+                "per_read.Proportional.frac",
+                FRACTION_MAX,
+                "a relative noise",
+            )?,
         }
         Ok(())
     }

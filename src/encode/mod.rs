@@ -1,7 +1,10 @@
-//! Input: IDX data sets and the encoders that turn a sample into per-step network input.
+//! Input: data sets (IDX or `.npy`, any sample shape) and the encoders that turn a sample into
+//! per-step network input.
 
+mod dataset;
 mod encoders;
 mod idx;
 
+pub use dataset::{Dataset, EncodeError};
 pub use encoders::Encoding;
-pub use idx::{Dataset, EncodeError, read_idx_images, read_idx_labels};
+pub use idx::{IdxArray, MAX_IDX_DIMS, read_idx};

@@ -156,7 +156,7 @@ impl Inputs {
             )
             .into());
         }
-        let data = Dataset::read_idx(&d.images, &d.labels, config.samples)?;
+        let data = Dataset::read(&d.images, &d.labels, config.samples)?;
         Ok(Inputs { graph, data })
     }
 }

@@ -5,7 +5,7 @@ use super::report::{
     AccuracyStats, ChipReport, IdealReport, PerInference, Report, ResourceSummary, Semantics,
     StageResult, TimeResult,
 };
-use super::{ChipPlan, Experiment, ExperimentError, Observer, Par};
+use super::{ChipPlan, Experiment, Observer, Par};
 use crate::chip::Counters;
 use crate::sim::{
     ChipSetup, Effects, Engine, RunResult, STAGES, SynapticOp, program_chip,
@@ -151,18 +151,7 @@ impl Experiment {
             None => None,
         };
         let chip = &c.chip;
-        let energy = chip.energy(&counters);
-        if !energy.total.is_finite() {
-            return Err(ExperimentError::invalid(
-                "chip.energy",
-                format!(
-                    "energy per inference overflows ({} J) from the chip's energy table and {} events",
-                    energy.total,
-                    counters.synaptic_ops + counters.crossbar_reads + counters.adc_conversions
-                ),
-            )
-            .into());
-        }
+        let energy = chip.try_energy(&counters)?;
         let latency = chip.latency(&counters, &plan.mapping);
         let spike_counts = stack_counts(counts, c.trials, times.len());
         Ok(Report::Chip(Box::new(ChipReport {

@@ -38,11 +38,40 @@ pub fn load_nir(path: &Path) -> Result<Graph, NetworkError> {
 }
 
 /// Load a NIR file: parse it, validate it, and return the graph with the file's format version.
+///
+/// Budgets: a file larger than [`MAX_NIR_BYTES`](crate::budget::MAX_NIR_BYTES) is refused
+/// before it is read (and a stream such as `/dev/zero` after its first bytes, which are not
+/// HDF5); the datasets of the file may declare at most
+/// [`nir_number_budget`](crate::budget::nir_number_budget) numbers together, checked from each
+/// dataset's shape in the metadata before its data is read.
 pub fn read_nir(path: &Path) -> Result<NirFile, NetworkError> {
-    let bytes = std::fs::read(path).map_err(|source| NetworkError::Io {
+    use std::io::Read;
+    let io = |source| NetworkError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    // Check the signature on the first bytes, so a device or pipe of zeros is not read whole.
+    let mut head = Vec::with_capacity(8);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(8).read_to_end(&mut head))
+        .map_err(io)?;
+    if !hdf5_pure::is_hdf5_bytes(&head) {
+        return Err(NetworkError::NotHdf5 {
+            path: path.to_path_buf(),
+            reason: format!(
+                "not an HDF5 file (no HDF5 signature in its first {} bytes); NIR files are HDF5",
+                head.len()
+            ),
+        });
+    }
+    let bytes =
+        crate::budget::read_capped(path, crate::budget::MAX_NIR_BYTES).map_err(|e| match e {
+            crate::budget::ReadCapError::Io(e) => io(e),
+            e => NetworkError::NotHdf5 {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            },
+        })?;
     parse_nir_bytes(bytes, path)
 }
 
@@ -58,9 +87,15 @@ pub fn parse_nir_bytes(bytes: Vec<u8>, path: &Path) -> Result<NirFile, NetworkEr
             bytes.len()
         )));
     }
+    let file_len = bytes.len() as u64;
     let file = File::from_bytes(bytes)
         .map_err(|e| not_hdf5(format!("truncated or corrupt HDF5 file: {e}")))?;
-    let reader = Reader { path, file: &file };
+    let reader = Reader {
+        path,
+        file: &file,
+        budget: std::cell::Cell::new(crate::budget::nir_number_budget(file_len)),
+        file_len,
+    };
     let root = file.root();
     let version = if reader.has_dataset(&root, "", "version")? {
         Some(reader.string(&root, "version")?)
@@ -139,6 +174,10 @@ type ParsedGraph = (Vec<Node>, Vec<(String, String)>, Vec<Hint>);
 struct Reader<'a> {
     path: &'a Path,
     file: &'a File,
+    /// Numbers the datasets not yet read may still declare (see `nir_number_budget`).
+    budget: std::cell::Cell<u64>,
+    /// Size of the file in bytes.
+    file_len: u64,
 }
 
 /// A numeric dataset: values (as f64) and shape.
@@ -161,6 +200,35 @@ impl Reader<'_> {
             what,
             object,
         }
+    }
+
+    /// Take `shape`'s element count from the file's budget, before the dataset is read: a
+    /// shape that overflows or exceeds what is left is refused from the metadata alone.
+    fn charge(&self, object: &str, shape: &[u64]) -> Result<(), NetworkError> {
+        let count = shape
+            .iter()
+            .try_fold(1u64, |a, &d| a.checked_mul(d))
+            .unwrap_or(u64::MAX);
+        let left = self.budget.get();
+        if count > left {
+            return Err(NetworkError::NotHdf5 {
+                path: self.path.to_path_buf(),
+                reason: format!(
+                    "dataset `{object}` declares shape {shape:?} = {} values, more than a {}-byte file can plausibly hold \
+                     (limit {} values for the whole file, {} left; refused before reading it)",
+                    if count == u64::MAX {
+                        "an overflowing number of".to_string()
+                    } else {
+                        count.to_string()
+                    },
+                    self.file_len,
+                    crate::budget::nir_number_budget(self.file_len),
+                    left
+                ),
+            });
+        }
+        self.budget.set(left - count);
+        Ok(())
     }
 
     fn join(prefix: &str, name: &str) -> String {
@@ -199,6 +267,8 @@ impl Reader<'_> {
     /// A scalar (or one-element) string dataset.
     fn string(&self, g: &Group, name: &str) -> Result<String, NetworkError> {
         let ds = g.dataset(name).map_err(|e| self.corrupt(name, e))?;
+        let shape = ds.shape().map_err(|e| self.corrupt(name, e))?;
+        self.charge(name, &shape)?;
         let v = ds.read_string().map_err(|e| self.corrupt(name, e))?;
         v.into_iter()
             .next()
@@ -333,6 +403,7 @@ impl Reader<'_> {
         }
         let ds = gr.dataset("edges").map_err(|e| self.corrupt(&epath, e))?;
         let shape = ds.shape().map_err(|e| self.corrupt(&epath, e))?;
+        self.charge(&epath, &shape)?;
         let flat = if shape.contains(&0) {
             Vec::new()
         } else {
@@ -438,13 +509,16 @@ impl NodeReader<'_> {
         if !numeric {
             return Err(self.bad(name, format!("stored as {dtype}, expected numbers")));
         }
-        let shape: Vec<usize> = ds
-            .shape()
-            .map_err(|e| self.r.corrupt(&object, e))?
-            .into_iter()
-            .map(|d| d as usize)
-            .collect();
+        let shape64 = ds.shape().map_err(|e| self.r.corrupt(&object, e))?;
+        self.r.charge(&object, &shape64)?;
+        let shape: Vec<usize> = shape64.into_iter().map(|d| d as usize).collect();
         let values = ds.read_f64().map_err(|e| self.r.corrupt(&object, e))?;
+        if values.len() as u64 != shape.iter().map(|&d| d as u64).product::<u64>() {
+            return Err(self.r.corrupt(
+                &object,
+                format!("shape {shape:?} but {} values", values.len()),
+            ));
+        }
         Ok(Some(Numeric { values, shape }))
     }
 

@@ -464,15 +464,8 @@ impl Loader<'_> {
             npy: path.clone(),
             reason,
         };
-        match ndarray_npy::read_npy::<_, ArrayD<f32>>(&path) {
-            Ok(a) => Ok(a),
-            Err(ndarray_npy::ReadNpyError::WrongDescriptor(_)) => {
-                ndarray_npy::read_npy::<_, ArrayD<f64>>(&path)
-                    .map(|a| a.mapv(|v| v as f32))
-                    .map_err(|e| err(e.to_string()))
-            }
-            Err(e) => Err(err(e.to_string())),
-        }
+        // Header checked (shape against file size and limits) before anything is allocated.
+        crate::npy::read_npy_f32(&path).map_err(|e| err(e.0))
     }
 
     fn matrix(&self, rel: &Path) -> Result<Array2<f32>, NetworkError> {

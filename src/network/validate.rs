@@ -531,12 +531,14 @@ impl Validator<'_> {
                         ),
                     ));
                 }
-                if stride.contains(&0) || dilation.contains(&0) {
-                    return Err(self.bad_param(
-                        i,
-                        "stride",
-                        "stride and dilation must be at least 1",
-                    ));
+                for (name, v) in [("stride", stride), ("dilation", dilation)] {
+                    if v.contains(&0) {
+                        return Err(self.bad_param(
+                            i,
+                            name,
+                            format!("{name} {v:?} must be at least 1 on both axes"),
+                        ));
+                    }
                 }
                 if inp[0] != icg * groups {
                     return Err(self.mismatch(

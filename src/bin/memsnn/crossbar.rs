@@ -39,6 +39,27 @@ pub struct CrossbarArgs {
     /// Write a SPICE netlist of the array driven by the (first) input vector.
     #[arg(long, value_name = "FILE.cir")]
     spice: Option<PathBuf>,
+    /// Solve even when the pre-flight estimate is above the limit (`MAX_CELLS`).
+    #[arg(long)]
+    force: bool,
+}
+
+/// Largest array (rows × cols) solved without `--force`: 1024 × 1024, about 10 s of set-up.
+const MAX_CELLS: u64 = 1 << 20;
+/// Set-up seconds of a 1024 + 1024 line array on two cores (measured: 512 × 512 takes about
+/// 1 s; the work grows as (rows + cols)³).
+const SECS_AT_2048_LINES: f64 = 8.0;
+/// Bytes per cell of the circuit's element and node lists during the set-up.
+const BYTES_PER_CELL: u64 = 160;
+
+/// (memory in bytes, seconds) estimated for solving a `rows × cols` array and reading `batch`
+/// inputs: the element lists, four dense (rows + cols)² blocks of the nested dissection, and the
+/// transfer matrix; set-up time grows as (rows + cols)³.
+fn estimate(rows: u64, cols: u64, batch: u64) -> (u64, f64) {
+    let lines = rows + cols;
+    let mem = rows * cols * BYTES_PER_CELL + 4 * lines * lines * 8 + (rows + batch) * cols * 8;
+    let secs = SECS_AT_2048_LINES * (lines as f64 / 2048.0).powi(3);
+    (mem, secs)
 }
 
 fn resistance(s: &str) -> Result<f64, String> {
@@ -49,24 +70,48 @@ fn resistance(s: &str) -> Result<f64, String> {
     Ok(r)
 }
 
-/// A float array from a .npy file, as f64 whatever the stored float width.
+/// A float array from a .npy file (header checked before reading), as f64.
 fn read_floats(path: &Path) -> anyhow::Result<ArrayD<f64>> {
-    match ndarray_npy::read_npy::<_, ArrayD<f64>>(path) {
-        Ok(a) => Ok(a),
-        Err(ndarray_npy::ReadNpyError::Io(e)) => {
-            Err(e).with_context(|| format!("cannot read {}", path.display()))
-        }
-        Err(e64) => match ndarray_npy::read_npy::<_, ArrayD<f32>>(path) {
-            Ok(a) => Ok(a.mapv(f64::from)),
-            Err(_) => Err(anyhow::anyhow!(e64))
-                .with_context(|| format!("{}: not a float64/float32 .npy array", path.display())),
-        },
+    use memsnn::npy::{NpyArray, read_npy_any};
+    match read_npy_any(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))? {
+        NpyArray::F64(a) => Ok(a),
+        NpyArray::F32(a) => Ok(a.mapv(f64::from)),
+        other => bail!(
+            "{}: not a float64/float32 .npy array (element type {}, shape {:?})",
+            path.display(),
+            other.dtype(),
+            other.shape()
+        ),
     }
 }
 
 /// Run the subcommand.
 pub fn run(args: CrossbarArgs) -> anyhow::Result<()> {
     let gpath = &args.conductances;
+    // Pre-flight from the headers alone: refuse an array too large to solve before reading it.
+    let gh = memsnn::npy::read_npy_header(gpath)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", gpath.display()))?;
+    if let [rows, cols] = gh.shape[..] {
+        let batch = memsnn::npy::read_npy_header(&args.voltages)
+            .ok()
+            .and_then(|v| (v.shape.len() == 2).then(|| v.shape[0] as u64))
+            .unwrap_or(1);
+        let (mem, secs) = estimate(rows as u64, cols as u64, batch);
+        let cells = rows as u64 * cols as u64;
+        let what = format!(
+            "array {rows}×{cols} = {cells} cells: estimated {} of memory and {secs:.0} s of set-up",
+            memsnn::budget::bytes(mem)
+        );
+        if cells > MAX_CELLS && !args.force {
+            bail!(
+                "{}: {what}, above the limit of {MAX_CELLS} cells (1024×1024); pass --force to solve it anyway",
+                gpath.display()
+            );
+        }
+        if secs > 5.0 {
+            eprintln!("crossbar: solving {what} …");
+        }
+    }
     let g = read_floats(gpath)?
         .into_dimensionality::<Ix2>()
         .map_err(|_| anyhow::anyhow!("{}: G must be a 2-D array rows × cols", gpath.display()))?;

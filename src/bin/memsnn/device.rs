@@ -44,7 +44,18 @@ struct StatsArgs {
     /// Random seed.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Run even when the pre-flight estimate is above the limit (see `STATS_MAX_DRAWS`).
+    #[arg(long)]
+    force: bool,
 }
+
+/// Most device operations (`n × targets × (1 + times)` programmings and reads) `device stats`
+/// runs without `--force`: 10⁹, about a minute on two cores.
+const STATS_MAX_DRAWS: f64 = 1e9;
+/// Device operations per second per core, measured on the pcm card (for the estimate only).
+const STATS_DRAWS_PER_CORE_SECOND: f64 = 1.5e7;
+/// Bytes of per-chunk summaries kept per target and time (the memory estimate).
+const STATS_BYTES_PER_CHUNK_TIME: f64 = 24.0;
 
 /// Run `memsnn device …`.
 pub fn run(args: DeviceArgs) -> anyhow::Result<()> {
@@ -55,6 +66,30 @@ pub fn run(args: DeviceArgs) -> anyhow::Result<()> {
 
 fn stats(a: StatsArgs) -> anyhow::Result<()> {
     let card = DeviceCard::resolve(&a.card)?;
+    // Pre-flight: work and memory from the sizes alone, before anything is allocated.
+    let draws = a.n as f64 * a.targets.len() as f64 * (1.0 + a.times.len() as f64);
+    let chunks = (a.n as f64 / memsnn::device::statistics::SUMMARY_CHUNK as f64).ceil();
+    let mem = chunks * (3.0 + a.times.len() as f64) * STATS_BYTES_PER_CHUNK_TIME;
+    let cores = rayon::current_num_threads() as f64;
+    let secs = draws / (STATS_DRAWS_PER_CORE_SECOND * cores);
+    let estimate = format!(
+        "{} devices × {} targets × (1 + {} times) = {draws:.3e} device operations, \
+         about {} s on {cores} threads and {} of summaries",
+        a.n,
+        a.targets.len(),
+        a.times.len(),
+        fmt_secs(secs),
+        memsnn::budget::bytes(mem as u64)
+    );
+    if draws > STATS_MAX_DRAWS && !a.force {
+        anyhow::bail!(
+            "--n {}: {estimate}; above the limit of {STATS_MAX_DRAWS:.0e} operations (pass --force to run it anyway)",
+            a.n
+        );
+    }
+    if secs > 10.0 {
+        eprintln!("device stats: {estimate}");
+    }
     let results = card
         .statistics
         .summarise(&a.targets, &a.times, a.n, a.seed)
@@ -77,4 +112,13 @@ fn stats(a: StatsArgs) -> anyhow::Result<()> {
     });
     println!("{}", serde_json::to_string_pretty(&json)?);
     Ok(())
+}
+
+/// Seconds, rounded for an estimate.
+fn fmt_secs(s: f64) -> String {
+    if s < 10.0 {
+        format!("{s:.1}")
+    } else {
+        format!("{s:.0}")
+    }
 }

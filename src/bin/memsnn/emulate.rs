@@ -89,10 +89,11 @@ pub struct EmulateArgs {
     /// NIR network file (instead of a netlist); needs --data and --labels.
     #[arg(long, value_name = "FILE.nir", requires_all = ["data", "labels"])]
     pub network: Option<PathBuf>,
-    /// IDX images (raw or .gz), replacing the netlist's.
+    /// Images: IDX (raw or .gz, any number of dimensions) or .npy [N, …] (uint8 ÷ 255, floats as
+    /// stored), replacing the netlist's.
     #[arg(long, value_name = "IMAGES", requires = "labels")]
     pub data: Option<PathBuf>,
-    /// IDX labels (raw or .gz), replacing the netlist's.
+    /// Labels: IDX (raw or .gz) or .npy [N] of integers, replacing the netlist's.
     #[arg(long, value_name = "LABELS", requires = "data")]
     pub labels: Option<PathBuf>,
     /// Timesteps per sample [netlist, else 25].
