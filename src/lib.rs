@@ -19,6 +19,7 @@
 //! | [`config`] | reading RON files with errors that name the file, field and reason |
 //! | [`rng`] | deterministic per-stream random number generators |
 //! | [`plot`] | chart helpers shared by every plot (fonts, backends) |
+//! | [`learn`] | on-chip learning: STDP/Hebbian rules as device pulses, the Diehl & Cook network |
 //!
 //! Units are SI everywhere (ohm, siemens, volt, second, metre).
 #![warn(missing_docs)]
@@ -29,6 +30,7 @@ pub mod crossbar;
 pub mod device;
 pub mod encode;
 pub mod error;
+pub mod learn;
 pub mod network;
 pub mod neuron;
 pub mod plot;

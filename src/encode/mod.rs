@@ -2,6 +2,8 @@
 
 mod encoders;
 mod idx;
+mod rank;
 
 pub use encoders::Encoding;
+pub use rank::{PopulationCode, RankOrder};
 pub use idx::{Dataset, EncodeError, read_idx_images, read_idx_labels};

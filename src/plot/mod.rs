@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
+pub mod learn;
 pub mod sweep;
 
 /// Why a plot could not be written.
