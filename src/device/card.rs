@@ -201,7 +201,10 @@ mod tests {
             assert_eq!(c.name, name);
             // Purely statistical cards (pcm, ideal, rram-wan) have no dynamic model.
             assert!(
-                c.model.is_some() || !c.statistics.is_ideal() || name == "ideal",
+                c.model.is_some()
+                    || c.pulse.is_some()
+                    || !c.statistics.is_ideal()
+                    || name == "ideal",
                 "{name}"
             );
             assert!(!c.description.is_empty(), "{name}");

@@ -320,7 +320,10 @@ impl PulseSpec {
         if !(self.g_max.is_finite() && self.g_max > self.g_min) {
             return Err(FieldError::new(
                 "g_max",
-                format!("{} S must be finite and > g_min ({} S)", self.g_max, self.g_min),
+                format!(
+                    "{} S must be finite and > g_min ({} S)",
+                    self.g_max, self.g_min
+                ),
             ));
         }
         if !(self.dw_min.is_finite() && self.dw_min > 0.0 && self.dw_min <= 1.0) {
@@ -519,12 +522,15 @@ impl PulsedDevices {
     /// normal from `rng` when `ctoc > 0` (nothing otherwise).
     pub fn pulse(&mut self, i: usize, up: bool, rng: &mut crate::rng::Rng) {
         self.pulses += 1;
-        if let (Some(b), StepLaw::Ode {
-            set_amplitude,
-            reset_amplitude,
-            width,
-            ..
-        }) = (&mut self.ode, &self.law)
+        if let (
+            Some(b),
+            StepLaw::Ode {
+                set_amplitude,
+                reset_amplitude,
+                width,
+                ..
+            },
+        ) = (&mut self.ode, &self.law)
         {
             let v = if up { *set_amplitude } else { *reset_amplitude };
             b.pulse(&[i], v, *width);
@@ -774,7 +780,10 @@ mod tests {
         for (a, b) in run(&pw, 0.0, true, 50).iter().zip(run(&lin, 0.0, true, 50)) {
             assert!((a - b).abs() < 1e-12);
         }
-        for (a, b) in run(&pw, 1.0, false, 50).iter().zip(run(&lin, 1.0, false, 50)) {
+        for (a, b) in run(&pw, 1.0, false, 50)
+            .iter()
+            .zip(run(&lin, 1.0, false, 50))
+        {
             assert!((a - b).abs() < 1e-12);
         }
         let law = StepLaw::Piecewise {

@@ -5,5 +5,5 @@ mod idx;
 mod rank;
 
 pub use encoders::Encoding;
-pub use rank::{PopulationCode, RankOrder};
 pub use idx::{Dataset, EncodeError, read_idx_images, read_idx_labels};
+pub use rank::{PopulationCode, RankOrder};

@@ -101,7 +101,10 @@ impl PopulationCode {
             return Err(FieldError::new("n", format!("{} must be ≥ 2", self.n)));
         }
         if !(self.width.is_finite() && self.width > 0.0) {
-            return Err(FieldError::new("width", format!("{} must be > 0", self.width)));
+            return Err(FieldError::new(
+                "width",
+                format!("{} must be > 0", self.width),
+            ));
         }
         if !(self.max_rate.is_finite() && self.max_rate >= 0.0) {
             return Err(FieldError::new(
@@ -144,12 +147,6 @@ mod tests {
         // One spacing away: exp(−1/2).
         assert!((r[1] - 100.0 * (-0.5f64).exp()).abs() < 1e-9);
         assert!((r[1] - r[3]).abs() < 1e-12);
-        assert!(
-            PopulationCode { n: 1, ..p }
-                .validate()
-                .unwrap_err()
-                .field
-                == "n"
-        );
+        assert!(PopulationCode { n: 1, ..p }.validate().unwrap_err().field == "n");
     }
 }

@@ -329,7 +329,10 @@ impl LearnConfig {
             }
         }
         if !(self.w_max.is_finite() && self.w_max > 0.0) {
-            return Err(FieldError::new("w_max", format!("{} must be > 0", self.w_max)));
+            return Err(FieldError::new(
+                "w_max",
+                format!("{} must be > 0", self.w_max),
+            ));
         }
         if !(self.w_init_max >= 0.0 && self.w_init_max <= self.w_max) {
             return Err(FieldError::new(
@@ -360,7 +363,11 @@ mod tests {
         assert_eq!(c.timing.rest_steps(), 300);
         assert_eq!(c.norm, Some(78.0));
         assert_eq!(c.exc.theta_plus, 0.05e-3);
-        assert!(c.data.train_images.ends_with("mnist/train-images-idx3-ubyte.gz"));
+        assert!(
+            c.data
+                .train_images
+                .ends_with("mnist/train-images-idx3-ubyte.gz")
+        );
     }
 
     #[test]

@@ -134,7 +134,10 @@ impl NeuronParams {
         if !(self.tau.is_finite() && self.tau > dt) {
             return Err(FieldError::new(
                 "tau",
-                format!("{} s must exceed dt = {dt} s (Euler is unstable otherwise)", self.tau),
+                format!(
+                    "{} s must exceed dt = {dt} s (Euler is unstable otherwise)",
+                    self.tau
+                ),
             ));
         }
         if !(self.tau_theta.is_finite() && self.tau_theta > 0.0) {

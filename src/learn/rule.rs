@@ -198,7 +198,11 @@ impl Rule {
             }
         }
         let (a, b, c) = self.taus();
-        for (n, v) in [("tau_pre", Some(a)), ("tau_post", Some(b)), ("tau_post2", c)] {
+        for (n, v) in [
+            ("tau_pre", Some(a)),
+            ("tau_post", Some(b)),
+            ("tau_post2", c),
+        ] {
             if let Some(v) = v
                 && !(v.is_finite() && v > 0.0)
             {
@@ -208,7 +212,10 @@ impl Rule {
         if let Rule::WeightDependentStdp { mu, .. } = *self
             && !(mu.is_finite() && mu >= 0.0)
         {
-            return Err(FieldError::new("mu", format!("{mu} must be finite and ≥ 0")));
+            return Err(FieldError::new(
+                "mu",
+                format!("{mu} must be finite and ≥ 0"),
+            ));
         }
         Ok(())
     }
@@ -239,7 +246,9 @@ impl Traces {
     /// `horizon` steps (longer gaps are computed directly).
     pub fn new(n: usize, tau: f64, dt: f64, horizon: usize, mode: TraceMode) -> Self {
         let k = dt / tau;
-        let table = (0..=horizon).map(|s| (-(s as f64) * k).exp() as f32).collect();
+        let table = (0..=horizon)
+            .map(|s| (-(s as f64) * k).exp() as f32)
+            .collect();
         Self {
             val: vec![0.0; n],
             last: vec![NEVER; n],
@@ -359,41 +368,117 @@ mod tests {
             let tol = 1e-6;
             let stdp = Rule::from_name("stdp").unwrap();
             let stdp = match stdp {
-                Rule::Stdp { tau_pre, tau_post, .. } => Rule::Stdp { nu_pre: np, nu_post: nq, tau_pre, tau_post },
+                Rule::Stdp {
+                    tau_pre, tau_post, ..
+                } => Rule::Stdp {
+                    nu_pre: np,
+                    nu_post: nq,
+                    tau_pre,
+                    tau_post,
+                },
                 _ => unreachable!(),
             };
             let want = if k > 0 { nq * e } else { -np * e };
-            assert!((pair(&stdp, k) - want).abs() < tol, "stdp {k}: {} vs {want}", pair(&stdp, k));
+            assert!(
+                (pair(&stdp, k) - want).abs() < tol,
+                "stdp {k}: {} vs {want}",
+                pair(&stdp, k)
+            );
             // Weight-dependent: potentiation × (1 − w), depression × w, at w = 0.5.
-            let wd = Rule::WeightDependentStdp { nu_pre: np, nu_post: nq, tau_pre: tau, tau_post: tau, mu: 1.0 };
+            let wd = Rule::WeightDependentStdp {
+                nu_pre: np,
+                nu_post: nq,
+                tau_pre: tau,
+                tau_post: tau,
+                mu: 1.0,
+            };
             assert!((pair(&wd, k) - 0.5 * want).abs() < tol, "wdstdp {k}");
-            let wd2 = Rule::WeightDependentStdp { nu_pre: np, nu_post: nq, tau_pre: tau, tau_post: tau, mu: 2.0 };
+            let wd2 = Rule::WeightDependentStdp {
+                nu_pre: np,
+                nu_post: nq,
+                tau_pre: tau,
+                tau_post: tau,
+                mu: 2.0,
+            };
             assert!((pair(&wd2, k) - 0.25 * want).abs() < tol, "wdstdp mu=2 {k}");
             // Hebbian: both orders potentiate.
-            let hb = Rule::Hebbian { nu_pre: np, nu_post: nq, tau_pre: tau, tau_post: tau };
+            let hb = Rule::Hebbian {
+                nu_pre: np,
+                nu_post: nq,
+                tau_pre: tau,
+                tau_post: tau,
+            };
             let want_h = if k > 0 { nq * e } else { np * e };
             assert!((pair(&hb, k) - want_h).abs() < tol, "hebbian {k}");
             // Triplet: a first post spike sees post2 = 0 before it, so a lone pair only depresses.
-            let tr = Rule::Triplet { nu_pre: np, nu_post: nq, tau_pre: tau, tau_post1: tau, tau_post2: 40e-3 };
+            let tr = Rule::Triplet {
+                nu_pre: np,
+                nu_post: nq,
+                tau_pre: tau,
+                tau_post1: tau,
+                tau_post2: 40e-3,
+            };
             let want_t = if k > 0 { 0.0 } else { -np * e };
             assert!((pair(&tr, k) - want_t).abs() < tol, "triplet {k}");
         }
         // Triplet: post at 0, pre at 10 ms, post at 30 ms: −ν_pre e^{−10/20} then
         // +ν_post e^{−20/20} e^{−30/40}.
-        let tr = Rule::Triplet { nu_pre: np, nu_post: nq, tau_pre: tau, tau_post1: tau, tau_post2: 40e-3 };
-        let got = synapse_history(&tr, TraceMode::Nearest, 0.5, 1.0, 0.5e-3, &[(0, true), (20, false), (60, true)]) - 0.5;
+        let tr = Rule::Triplet {
+            nu_pre: np,
+            nu_post: nq,
+            tau_pre: tau,
+            tau_post1: tau,
+            tau_post2: 40e-3,
+        };
+        let got = synapse_history(
+            &tr,
+            TraceMode::Nearest,
+            0.5,
+            1.0,
+            0.5e-3,
+            &[(0, true), (20, false), (60, true)],
+        ) - 0.5;
         let want = -np * (-0.5f64).exp() + nq * (-1.0f64).exp() * (-0.75f64).exp();
         assert!((got as f64 - want).abs() < 1e-6, "{got} vs {want}");
         // Additive traces: two pre spikes 10 ms apart, then a post 10 ms later: ν_post (e^{-1} + e^{-1/2}).
-        let stdp = Rule::Stdp { nu_pre: np, nu_post: nq, tau_pre: tau, tau_post: tau };
-        let got = synapse_history(&stdp, TraceMode::Additive, 0.5, 1.0, 0.5e-3, &[(0, false), (20, false), (40, true)]) - 0.5;
+        let stdp = Rule::Stdp {
+            nu_pre: np,
+            nu_post: nq,
+            tau_pre: tau,
+            tau_post: tau,
+        };
+        let got = synapse_history(
+            &stdp,
+            TraceMode::Additive,
+            0.5,
+            1.0,
+            0.5e-3,
+            &[(0, false), (20, false), (40, true)],
+        ) - 0.5;
         let want = nq * ((-1.0f64).exp() + (-0.5f64).exp());
         assert!((got as f64 - want).abs() < 1e-6);
         // Nearest traces: only the latest pre counts.
-        let got = synapse_history(&stdp, TraceMode::Nearest, 0.5, 1.0, 0.5e-3, &[(0, false), (20, false), (40, true)]) - 0.5;
+        let got = synapse_history(
+            &stdp,
+            TraceMode::Nearest,
+            0.5,
+            1.0,
+            0.5e-3,
+            &[(0, false), (20, false), (40, true)],
+        ) - 0.5;
         assert!((got as f64 - nq * (-0.5f64).exp()).abs() < 1e-6);
         // Clipping at the bounds.
-        assert_eq!(synapse_history(&stdp, TraceMode::Nearest, 0.995, 1.0, 0.5e-3, &[(0, false), (1, true)]), 1.0);
+        assert_eq!(
+            synapse_history(
+                &stdp,
+                TraceMode::Nearest,
+                0.995,
+                1.0,
+                0.5e-3,
+                &[(0, false), (1, true)]
+            ),
+            1.0
+        );
     }
 
     #[test]

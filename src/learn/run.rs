@@ -1,9 +1,9 @@
 //! Training loop, label assignment, evaluation, checkpoints and the run report.
 
+use super::LearnError;
 use super::config::LearnConfig;
 use super::engine::{Net, Sim, normalise};
 use super::synapses::{DeviceCounters, SynapseStore, Weights};
-use super::LearnError;
 use crate::device::Model;
 use ndarray::ArrayView2;
 use rand::RngExt;
@@ -269,7 +269,11 @@ pub fn assign_labels(responses: &[Vec<u32>], labels: &[u8], classes: usize) -> V
             let mut best = 0;
             let mut best_v = -1.0;
             for (c, &v) in s.iter().enumerate() {
-                let avg = if count[c] > 0 { v / count[c] as f64 } else { 0.0 };
+                let avg = if count[c] > 0 {
+                    v / count[c] as f64
+                } else {
+                    0.0
+                };
                 if avg > best_v {
                     best_v = avg;
                     best = c;

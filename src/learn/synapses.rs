@@ -205,8 +205,8 @@ mod tests {
     #[test]
     fn ideal_weights_clip_to_their_bounds() {
         let mut rng = crate::rng::stream(0, &[0]);
-        let mut w = Weights::new(vec![0.5, 0.9], 1, 1.0, &SynapseStore::Ideal, None, &mut rng)
-            .unwrap();
+        let mut w =
+            Weights::new(vec![0.5, 0.9], 1, 1.0, &SynapseStore::Ideal, None, &mut rng).unwrap();
         assert_eq!(w.apply(0, 0.25, &mut rng), 0.75);
         assert_eq!(w.apply(1, 0.25, &mut rng), 1.0);
         assert_eq!(w.apply(0, -2.0, &mut rng), 0.0);

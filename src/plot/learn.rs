@@ -129,12 +129,18 @@ fn draw_pulses<DB: DrawingBackend>(
         .filter(|p| !p.up)
         .map(|p| (p.pulse as f64, p.g / s))
         .collect();
-    ch.draw_series(up.iter().map(|&(x, y)| Circle::new((x, y), 2, BLUE.filled())))?
-        .label("potentiation")
-        .legend(|(x, y)| Circle::new((x + 10, y), 4, BLUE.filled()));
-    ch.draw_series(down.iter().map(|&(x, y)| Circle::new((x, y), 2, RED.filled())))?
-        .label("depression")
-        .legend(|(x, y)| Circle::new((x + 10, y), 4, RED.filled()));
+    ch.draw_series(
+        up.iter()
+            .map(|&(x, y)| Circle::new((x, y), 2, BLUE.filled())),
+    )?
+    .label("potentiation")
+    .legend(|(x, y)| Circle::new((x + 10, y), 4, BLUE.filled()));
+    ch.draw_series(
+        down.iter()
+            .map(|&(x, y)| Circle::new((x, y), 2, RED.filled())),
+    )?
+    .label("depression")
+    .legend(|(x, y)| Circle::new((x + 10, y), 4, RED.filled()));
     ch.configure_series_labels()
         .position(SeriesLabelPosition::UpperRight)
         .background_style(WHITE.mix(0.85))

@@ -139,7 +139,15 @@ pub fn run(a: &LearnArgs) -> Result<()> {
         } else {
             let (store, name) = store_for(card.as_ref(), a)?;
             let plan = RunPlan { store, ..plan };
-            single(&cfg, &plan, &name, card.as_ref(), &data, a, &train.image_shape)
+            single(
+                &cfg,
+                &plan,
+                &name,
+                card.as_ref(),
+                &data,
+                a,
+                &train.image_shape,
+            )
         }
     })
 }
@@ -153,8 +161,9 @@ fn apply_overrides(cfg: &mut LearnConfig, a: &LearnArgs) -> Result<()> {
             .ok_or_else(|| anyhow!("--rule {r}: unknown rule (stdp, wdstdp, hebbian, triplet)"))?;
     }
     if let Some(e) = &a.encoding {
-        cfg.encoding = LearnEncoding::from_name(e, cfg.timing.dt)
-            .ok_or_else(|| anyhow!("--encoding {e}: unknown encoding (poisson, bernoulli, rank)"))?;
+        cfg.encoding = LearnEncoding::from_name(e, cfg.timing.dt).ok_or_else(|| {
+            anyhow!("--encoding {e}: unknown encoding (poisson, bernoulli, rank)")
+        })?;
     }
     if let Some(n) = &a.neuron {
         cfg.neuron = NeuronKind::from_name(n)
@@ -369,7 +378,13 @@ fn single(
         synapses
     );
     write_atomic(&fields, |tmp| -> Result<()> {
-        Ok(plot_receptive_fields(&trainer.weights.w, n, *shape, &title, tmp)?)
+        Ok(plot_receptive_fields(
+            &trainer.weights.w,
+            n,
+            *shape,
+            &title,
+            tmp,
+        )?)
     })?;
     write_curve(&a.out.join("curve.csv"), &report.curve)?;
     if report.curve.len() > 1 {
@@ -429,7 +444,10 @@ fn stages(spec: &PulseSpec) -> Vec<(&'static str, Option<PulseSpec>)> {
         ("+ limited states (constant steps)", Some(states)),
         ("+ nonlinearity and up/down asymmetry", Some(asym)),
         ("+ cycle-to-cycle noise", Some(ctoc)),
-        ("+ device-to-device variation (full card)", Some(spec.clone())),
+        (
+            "+ device-to-device variation (full card)",
+            Some(spec.clone()),
+        ),
     ]
 }
 
@@ -536,7 +554,8 @@ fn study(cfg: &LearnConfig, plan: &RunPlan, data: &RunData<'_>, a: &LearnArgs) -
         .collect();
     overall.finish_and_clear();
     let results: Vec<_> = results.into_iter().collect::<Result<_>>()?;
-    let mut csv = String::from("encoding,neuron,rule,accuracy,silent_test_images,train_images_per_second\n");
+    let mut csv =
+        String::from("encoding,neuron,rule,accuracy,silent_test_images,train_images_per_second\n");
     let mut md = format!(
         "Study: {} excitatory neurons, ideal weights, {} × {} training images, {} test images (labels from the training images)\n\n| encoding | neuron | stdp | wdstdp | hebbian |\n|---|---|---|---|---|\n",
         cfg.n_exc, plan.passes, plan.train, plan.test

@@ -71,7 +71,7 @@ pub fn run(a: PulsesArgs) -> Result<()> {
     write_atomic(&a.out, |tmp| -> Result<()> {
         Ok(plot_pulse_response(&pts, &title, tmp)?)
     })
-        .with_context(|| format!("writing {}", a.out.display()))?;
+    .with_context(|| format!("writing {}", a.out.display()))?;
     let top = pts.iter().map(|p| p.g).fold(0.0f64, f64::max);
     println!(
         "{}: {} pulses, G from {:.4e} S to max {:.4e} S, final {:.4e} S; wrote {} and {}",
