@@ -21,6 +21,7 @@
 //! | [`npy`] | `.npy` files read with their headers checked before allocating |
 //! | [`rng`] | deterministic per-stream random number generators |
 //! | [`plot`] | chart helpers shared by every plot (fonts, backends) |
+//! | [`learn`] | on-chip learning: STDP/Hebbian rules as device pulses, the Diehl & Cook network |
 //!
 //! Units are SI everywhere (ohm, siemens, volt, second, metre).
 #![warn(missing_docs)]
@@ -33,6 +34,7 @@ pub mod device;
 pub mod encode;
 pub mod error;
 pub mod experiment;
+pub mod learn;
 pub mod network;
 pub mod neuron;
 pub mod output;

@@ -18,6 +18,8 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("pcm", include_str!("../../devices/pcm.ron")),
     ("ideal", include_str!("../../devices/ideal.ron")),
     ("rram-wan", include_str!("../../devices/rram-wan.ron")),
+    ("reram-pulse", include_str!("../../devices/reram-pulse.ron")),
+    ("pcm-pulse", include_str!("../../devices/pcm-pulse.ron")),
 ];
 
 /// A device card, e.g. `devices/hp-tio2.ron`.
@@ -37,6 +39,8 @@ pub struct DeviceCard {
     pub iv: IvDefaults,
     /// Statistical non-idealities (programming noise, drift, read noise, levels, faults).
     pub statistics: Statistics,
+    /// Pulse update law for on-chip learning (absent: the card cannot be trained with pulses).
+    pub pulse: Option<super::PulseSpec>,
     /// Where the card came from (a path, or `<builtin:NAME>`); not part of the file.
     #[serde(skip)]
     pub source: PathBuf,
@@ -51,6 +55,7 @@ impl Default for DeviceCard {
             model: None,
             iv: IvDefaults::default(),
             statistics: Statistics::default(),
+            pulse: None,
             source: PathBuf::new(),
         }
     }
@@ -151,6 +156,9 @@ impl DeviceCard {
         self.statistics
             .validate()
             .map_err(|e| e.within("statistics"))?;
+        if let Some(p) = &self.pulse {
+            p.validate().map_err(|e| e.within("pulse"))?;
+        }
         self.iv.validate().map_err(|e| e.within("iv"))
     }
 
@@ -193,7 +201,10 @@ mod tests {
             assert_eq!(c.name, name);
             // Purely statistical cards (pcm, ideal, rram-wan) have no dynamic model.
             assert!(
-                c.model.is_some() || !c.statistics.is_ideal() || name == "ideal",
+                c.model.is_some()
+                    || c.pulse.is_some()
+                    || !c.statistics.is_ideal()
+                    || name == "ideal",
                 "{name}"
             );
             assert!(!c.description.is_empty(), "{name}");

@@ -21,6 +21,7 @@ mod iv;
 mod kernel;
 pub mod linear_ion_drift;
 mod model;
+mod pulse;
 pub mod statistics;
 pub mod vteam;
 pub(crate) mod window;
@@ -31,6 +32,7 @@ pub use card::{BUILTIN, CARD_VERSION, DeviceCard};
 pub use iv::{IvDefaults, IvLoop, Waveform, simulate_iv};
 pub use kernel::{DX_MAX, MAX_SUBSTEPS};
 pub use model::Model;
+pub use pulse::{PulseResponsePoint, PulseSpec, PulsedDevices, StepLaw, pulse_response};
 pub use statistics::Statistics;
 pub use window::Window;
 

@@ -4,7 +4,9 @@
 mod dataset;
 mod encoders;
 mod idx;
+mod rank;
 
 pub use dataset::{Dataset, EncodeError};
 pub use encoders::Encoding;
 pub use idx::{IdxArray, MAX_IDX_DIMS, read_idx};
+pub use rank::{PopulationCode, RankOrder};

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Once;
 
 mod chip;
+pub mod learn;
 pub mod sweep;
 
 pub use chip::draw_placement;

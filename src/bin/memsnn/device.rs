@@ -16,6 +16,9 @@ enum DeviceCommand {
     /// Program N devices per target with the card's statistics and print, per target and time,
     /// the mean and std of the conductance (programming, drift, read noise) and of ν, as JSON.
     Stats(StatsArgs),
+    /// Conductance against pulse number (potentiation, then depression) under the card's pulse
+    /// update law: a plot and a CSV.
+    Pulses(crate::pulses::PulsesArgs),
 }
 
 #[derive(Debug, Args)]
@@ -61,6 +64,7 @@ const STATS_BYTES_PER_CHUNK_TIME: f64 = 24.0;
 pub fn run(args: DeviceArgs) -> anyhow::Result<()> {
     match args.command {
         DeviceCommand::Stats(a) => stats(a),
+        DeviceCommand::Pulses(a) => crate::pulses::run(a),
     }
 }
 

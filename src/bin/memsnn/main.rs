@@ -8,8 +8,10 @@ mod device;
 mod emulate;
 mod import;
 mod iv;
+mod learn;
 mod map;
 mod merge;
+mod pulses;
 mod sweep;
 
 /// memsnn: emulate trained spiking neural networks on memristor-crossbar neuromorphic chips.
@@ -36,6 +38,8 @@ enum Command {
     Map(map::MapArgs),
     /// Sweep configuration parameters of a chip run (resumable, shardable) and plot accuracy.
     Sweep(Box<sweep::SweepArgs>),
+    /// Train a spiking network on chip with STDP/Hebbian rules (ideal or pulsed device synapses).
+    Learn(Box<learn::LearnArgs>),
     /// Join the output folders of sweep shards and plot the result.
     Merge(merge::MergeArgs),
 }
@@ -81,5 +85,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Map(args) => map::run(&args),
         Command::Sweep(args) => sweep::run(&args),
         Command::Merge(args) => merge::run(&args),
+        Command::Learn(args) => learn::run(&args),
     }
 }
