@@ -164,9 +164,7 @@ fn bad_options_fail_without_output() {
         .args(["map", "--svg", "/nonexistent-dir/p.svg"])
         .assert()
         .failure()
-        .stderr(predicate::str::contains(
-            "/nonexistent-dir does not exist",
-        ));
+        .stderr(predicate::str::contains("/nonexistent-dir does not exist"));
 }
 
 #[test]

@@ -81,7 +81,10 @@ fn ideal_mode_runs_fixed_point_neurons_and_unknown_models_are_rejected() {
     assert_eq!(v["mode"], "ideal");
     assert_eq!(v["neurons"], "loihi-fixed");
     std::fs::remove_file(&r).unwrap();
-    for (args, needle) in [(vec!["--neurons", "int8"], "loihi-fixed")] {
+    for (args, needle) in [
+        (vec!["--neurons", "int8"], "loihi-fixed"),
+        (vec!["--ideal", "--neurons", "int8"], "loihi-fixed"),
+    ] {
         let mut all = vec![
             "emulate",
             "--samples",

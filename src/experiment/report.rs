@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 /// The report of a run, ideal or chip mode.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)] // one report per run; boxing the ideal one buys nothing
 pub enum Report {
     /// An ideal-mode run.
     Ideal(IdealReport),

@@ -299,6 +299,7 @@ impl Stepper {
     #[inline]
     pub fn step(&self, pop: &mut Population, theta: &[f32]) {
         pop.spikes.clear();
+        #[allow(clippy::needless_range_loop)]
         for j in 0..pop.v.len() {
             let mut v = pop.v[j];
             if pop.refr[j] > 0 {

@@ -10,8 +10,8 @@ use memsnn::learn::{
     CurvePoint, Inhibition, LearnConfig, LearnEncoding, LearnReport, NeuronKind, Observer, Rule,
     RunData, RunPlan, Snapshot, SynapseStore, Trainer,
 };
-use memsnn::plot::learn::{plot_accuracy_curves, plot_heatmap, plot_receptive_fields};
 use memsnn::output::write_atomic;
+use memsnn::plot::learn::{plot_accuracy_curves, plot_heatmap, plot_receptive_fields};
 use rayon::prelude::*;
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -3,8 +3,8 @@
 
 use anyhow::{Context, Result, bail};
 use memsnn::device::{DeviceCard, pulse_response};
-use memsnn::plot::learn::plot_pulse_response;
 use memsnn::output::write_atomic;
+use memsnn::plot::learn::plot_pulse_response;
 use std::io::Write;
 use std::path::PathBuf;
 
