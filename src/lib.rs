@@ -4,24 +4,25 @@
 //! crossbars would run it, and reports how much accuracy, energy and time that chip costs
 //! compared with the ideal software network.
 //!
-//! The crate is organised as one module per stage of the data flow (see `DESIGN.md`):
+//! The crate is organised as one module per stage of the data flow (see `DESIGN.md`), each
+//! using only the stages listed before it (the README's "Layout" section, checked by
+//! `tests/layering.rs`):
 //!
 //! | module | owns |
 //! |---|---|
-//! | [`device`] | memristor physics: state ODEs, I–V simulation, device cards |
+//! | [`budget`], [`npy`], [`config`], [`rng`], [`output`] | the ground floor: reader size limits, checked `.npy` headers, RON files with field errors and time strings, seeded streams, atomic writes |
+//! | [`device`] | memristor physics: state ODEs, I–V simulation, pulse update laws, device cards |
 //! | [`crossbar`] | one memristor array: mapping, programming, drift, read path, exact IR drop, SPICE export |
-//! | [`network`] | the network graph and its loaders (NIR, RON netlists) |
-//! | [`neuron`] | neuron dynamics kernels (LIF, IF, CubaLIF, LI, Integrator) and their discretisation |
-//! | [`encode`] | IDX data sets and input encoders (direct, Poisson, Bernoulli, latency) |
-//! | [`report`] | run configurations and reports (JSON) |
-//! | [`sim`] | the timestep engine (ideal mode), parallel over samples |
+//! | [`network`] | the checked network graph and its loaders (NIR, inline layers) |
+//! | [`neuron`] | neuron dynamics kernels (LIF, IF, CubaLIF, LI, Integrator, fixed-point) |
+//! | [`encode`] | data sets (IDX, `.npy`) and input encoders |
 //! | [`chip`] | chip specs, partitioning into cores, placement, routing, energy/latency |
-//! | [`config`] | reading RON files with errors that name the file, field and reason |
-//! | [`budget`] | the size limits of every reader and capped reads of untrusted files |
-//! | [`npy`] | `.npy` files read with their headers checked before allocating |
-//! | [`rng`] | deterministic per-stream random number generators |
-//! | [`plot`] | chart helpers shared by every plot (fonts, backends) |
+//! | [`sim`] | the timestep engine, ideal and chip-mode synaptic operators, parallel over samples |
 //! | [`learn`] | on-chip learning: STDP/Hebbian rules as device pulses, the Diehl & Cook network |
+//! | [`experiment`] | the run configuration tree, validated into an `Experiment` that runs and reports |
+//! | [`report`] | text and JSON renderings of reports |
+//! | [`sweep`] | parameter grids of run configurations: resumable, shardable, locked |
+//! | [`plot`] | charts (I–V loops, sweeps, placements, receptive fields) |
 //!
 //! Units are SI everywhere (ohm, siemens, volt, second, metre).
 #![warn(missing_docs)]
@@ -50,4 +51,5 @@ pub use error::{Error, Result};
 /// The types most users need, in one import.
 pub mod prelude {
     pub use crate::error::{Error, Result};
+    pub use crate::experiment::{Experiment, Observer, Par, Report, RunConfig};
 }

@@ -276,3 +276,28 @@ fn example_specs_parse_list_paths_and_run() {
             .stdout(predicate::str::contains("incomplete"));
     }
 }
+
+#[test]
+fn resumed_sweep_refuses_a_tampered_accuracy() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("o");
+    memsnn()
+        .args(SMALL)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let p = out.join("results.jsonl");
+    let text = std::fs::read_to_string(&p).unwrap();
+    let first = text.lines().next().unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(first).unwrap();
+    v["accuracy"] = serde_json::json!(7.5);
+    std::fs::write(&p, text.replacen(first, &v.to_string(), 1)).unwrap();
+    memsnn()
+        .args(SMALL)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("accuracy 7.5 over 4 samples"));
+}

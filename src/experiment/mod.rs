@@ -314,22 +314,8 @@ fn check_data_fits(
         }
     }
     if let Some(o) = graph.output() {
-        let classes = numel(&graph.nodes[o].output_shape);
-        if let Some((k, &l)) = data.labels[..samples]
-            .iter()
-            .enumerate()
-            .find(|(_, l)| **l as usize >= classes)
-        {
-            return Err(ExperimentError::invalid(
-                "data.labels",
-                format!(
-                    "{}: sample {k} has label {l}, but the network has only {classes} outputs (labels 0..{})",
-                    config.data.labels.display(),
-                    classes.saturating_sub(1)
-                ),
-            )
-            .into());
-        }
+        // Labels beyond the network's outputs could never be predicted.
+        data.check_classes(numel(&graph.nodes[o].output_shape))?;
     }
     Ok(())
 }

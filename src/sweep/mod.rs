@@ -695,6 +695,18 @@ pub fn read_records(path: &Path, manifest: &Manifest) -> Result<Vec<Record>, Swe
                 r.point, r.trial
             )));
         }
+        // An accuracy is a count of correct samples over `samples`: anything else was edited.
+        let hits = r.accuracy * r.samples as f64;
+        let plausible = r.samples > 0
+            && (0.0..=1.0).contains(&r.accuracy)
+            && (hits - hits.round()).abs() <= 1e-6 * r.samples as f64;
+        if !plausible {
+            return Err(bad(format!(
+                "point {} trial {}: accuracy {} over {} samples is not a fraction of correct samples; \
+                 the file was changed by hand — delete the line (or the folder) and re-run",
+                r.point, r.trial, r.accuracy, r.samples
+            )));
+        }
         if seen.insert((r.point, r.trial)) {
             out.push(r);
         }
