@@ -315,9 +315,12 @@ fn read_header<R: Read>(r: &mut R) -> Result<(NpyHeader, Vec<u8>), NpyError> {
 
 /// Read the header of a `.npy` file and check its declared size against the file's size.
 pub fn read_npy_header(path: &Path) -> Result<NpyHeader, NpyError> {
-    let mut f = std::fs::File::open(path).map_err(|e| err(e.to_string()))?;
+    let mut f = std::fs::File::open(path).map_err(|e| err(format!("cannot read the file: {e}")))?;
     let (h, _) = read_header(&mut f)?;
-    check_size(&h, regular_file_len(path).map_err(|e| err(e.to_string()))?)?;
+    check_size(
+        &h,
+        regular_file_len(path).map_err(|e| err(format!("cannot read the file: {e}")))?,
+    )?;
     Ok(h)
 }
 
@@ -347,9 +350,9 @@ fn check_size(h: &NpyHeader, file_len: Option<u64>) -> Result<(), NpyError> {
 
 /// Read a `.npy` file of any supported element type, checking its header first.
 pub fn read_npy_any(path: &Path) -> Result<NpyArray, NpyError> {
-    let mut f = std::fs::File::open(path).map_err(|e| err(e.to_string()))?;
+    let mut f = std::fs::File::open(path).map_err(|e| err(format!("cannot read the file: {e}")))?;
     let (h, raw) = read_header(&mut f)?;
-    let file_len = regular_file_len(path).map_err(|e| err(e.to_string()))?;
+    let file_len = regular_file_len(path).map_err(|e| err(format!("cannot read the file: {e}")))?;
     check_size(&h, file_len)?;
     let payload = h.len() * h.dtype.size();
     let data: Box<dyn Read> = if file_len.is_some() {

@@ -131,13 +131,29 @@ fn netlist_with_unknown_field_is_rejected_naming_file_and_field() {
 
 #[test]
 fn idx_with_wrong_magic_is_rejected() {
+    // A labels file given as images: IDX files of any rank are read, so the rank is named.
     fails(
         mlp_with(
             &mut memsnn(),
             &shared("data/mnist/test-labels-idx1-ubyte.gz"),
             &shared("data/mnist/test-labels-idx1-ubyte.gz"),
         ),
-        &["test-labels-idx1-ubyte.gz", "wrong magic"],
+        &[
+            "test-labels-idx1-ubyte.gz",
+            "at least 2 dimensions",
+            "[2000]",
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("bad.idx");
+    std::fs::write(&p, [0x12, 0x34, 0x08, 0x03, 0, 0, 0, 1]).unwrap();
+    fails(
+        mlp_with(
+            &mut memsnn(),
+            &p,
+            &shared("data/mnist/test-labels-idx1-ubyte.gz"),
+        ),
+        &["bad.idx", "neither an IDX file"],
     );
 }
 
