@@ -144,6 +144,7 @@ impl Sim {
     /// updates `w` and θ rises. `gain[j]` scales neuron `j`'s input weights (peripheral
     /// normalisation for device weights; 1 otherwise). Returns the total excitatory spikes of the
     /// accepted presentation; the counts are in [`Sim::counts`].
+    #[allow(clippy::too_many_arguments)]
     pub fn present(
         &mut self,
         net: &Net,
@@ -209,8 +210,8 @@ impl Sim {
             for &i in inputs {
                 let i = i as usize;
                 let row = i * n;
-                for j in 0..n {
-                    self.exc.ge[j] += s * w.w[row + j] * gain[j];
+                for ((ge, &wv), &g) in self.exc.ge.iter_mut().zip(&w.w[row..row + n]).zip(gain) {
+                    *ge += s * wv * g;
                 }
                 if learn {
                     for j in 0..n {

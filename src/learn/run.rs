@@ -367,10 +367,9 @@ pub fn run(
     let mut trained_here = 0usize;
     observer.progress(done, total);
     while done < total {
-        let stop = if plan.eval_every > 0 {
-            ((done / plan.eval_every + 1) * plan.eval_every).min(total)
-        } else {
-            total
+        let stop = match done.checked_div(plan.eval_every) {
+            Some(q) => ((q + 1) * plan.eval_every).min(total),
+            None => total,
         };
         let t0 = std::time::Instant::now();
         for k in done..stop {
