@@ -877,6 +877,26 @@ mod tests {
     }
 
     #[test]
+    fn reram_card_spans_its_range_in_its_published_pulse_counts() {
+        // Without noise and variation: 97 up pulses 0 → 1, 100 down pulses 1 → 0 (NeuroSim table).
+        let card = crate::device::DeviceCard::builtin("reram-pulse").unwrap();
+        let spec = PulseSpec {
+            dw_min_dtod: 0.0,
+            bounds_dtod: 0.0,
+            ctoc_additive: 0.0,
+            ..card.pulse.unwrap()
+        };
+        let up = run(&spec, 0.0, true, 97);
+        assert!((up[95] - 1.0).abs() < 2e-2 && up[95] < 1.0, "{}", up[95]);
+        assert!((up[96] - 1.0).abs() < 1e-5, "{}", up[96]);
+        let down = run(&spec, 1.0, false, 100);
+        assert!(down[98] > 0.0 && down[98] < 2e-2, "{}", down[98]);
+        assert!(down[99].abs() < 1e-5, "{}", down[99]);
+        // The curve is concave: the first up step is larger than the last.
+        assert!(up[0] > up[96] - up[95]);
+    }
+
+    #[test]
     fn invalid_sections_name_the_field() {
         let bad = PulseSpec {
             dw_min: 0.0,

@@ -210,9 +210,8 @@ impl Sim {
             for &i in inputs {
                 let i = i as usize;
                 let row = i * n;
-                #[allow(clippy::needless_range_loop)]
-                for j in 0..n {
-                    self.exc.ge[j] += s * w.w[row + j] * gain[j];
+                for ((ge, &wv), &g) in self.exc.ge.iter_mut().zip(&w.w[row..row + n]).zip(gain) {
+                    *ge += s * wv * g;
                 }
                 if learn {
                     for j in 0..n {

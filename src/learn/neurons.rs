@@ -297,9 +297,9 @@ impl Stepper {
     /// Advance every neuron one step; push the indices that spike into `pop.spikes`.
     /// `theta[j]` (volt) is added to the threshold.
     #[inline]
+    #[allow(clippy::needless_range_loop)]
     pub fn step(&self, pop: &mut Population, theta: &[f32]) {
         pop.spikes.clear();
-        #[allow(clippy::needless_range_loop)]
         for j in 0..pop.v.len() {
             let mut v = pop.v[j];
             if pop.refr[j] > 0 {
