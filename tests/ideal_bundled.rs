@@ -32,6 +32,7 @@ fn check(name: &str, n: usize) -> (f64, f64, f64) {
         timesteps: netlist.timesteps,
         dt: netlist.dt,
         reset: netlist.reset,
+        semantics: Default::default(),
         encoding: netlist.encoding,
         seed: netlist.seed,
     };

@@ -33,6 +33,7 @@ fn one_and_two_threads_give_identical_reports() {
             timesteps: 25,
             dt: 1e-4,
             reset: Reset::Zero,
+            semantics: Default::default(),
             encoding,
             seed: 42,
         };

@@ -101,7 +101,10 @@ impl Graph {
                     warnings.push(format!(
                         "node `{}`: {param} = {tau:e} s is less than twice the time step dt = {dt:e} s: \
                          the forward-Euler decay factor 1 - dt/tau = {:.3} is a coarse approximation of \
-                         exp(-dt/tau) = {:.3}; consider a smaller --dt (e.g. {:e})",
+                         exp(-dt/tau) = {:.3} of the NIR ODE; if the network was trained in discrete time \
+                         (snnTorch, Norse, Sinabs, Rockpool, Spyx) its framework's decay is what counts: give its \
+                         --semantics and time step; to approximate the ODE instead, use a smaller --dt (e.g. {:e}) \
+                         or --semantics nir-exact",
                         node.name,
                         1.0 - dt / tau,
                         (-dt / tau).exp(),
@@ -111,6 +114,25 @@ impl Graph {
             }
         }
         Ok(warnings)
+    }
+
+    /// [`check_time_step`](Self::check_time_step) under a semantics preset: only the `nir`
+    /// preset approximates the ODE (so only it warns of a coarse step); `snntorch` steps with
+    /// the decay `1 − dt/τ` it was trained with (an error only when negative); `nir-exact` is
+    /// stable for any step; the other presets check their own parameters when the network is
+    /// compiled ([`Population::from_node`](crate::neuron::Population::from_node)).
+    pub fn check_time_step_for(
+        &self,
+        dt: f32,
+        semantics: crate::neuron::Semantics,
+    ) -> Result<Vec<String>, NetworkError> {
+        use crate::neuron::Semantics as S;
+        match semantics {
+            S::Nir => self.check_time_step(dt),
+            S::Snntorch => self.check_time_step(dt).map(|_| Vec::new()),
+            _ if !(dt.is_finite() && dt > 0.0) => Err(NetworkError::BadTimeStep { dt }),
+            _ => Ok(Vec::new()),
+        }
     }
 }
 

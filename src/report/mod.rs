@@ -45,6 +45,9 @@ pub struct IdealConfig {
     pub encoding: Encoding,
     /// Seed of random encoders.
     pub seed: u64,
+    /// The discrete-time semantics preset (default `snntorch`).
+    #[serde(default)]
+    pub semantics: crate::neuron::Semantics,
 }
 
 /// The discrete-time semantics a run used, in words (NIR leaves them open).
@@ -127,11 +130,18 @@ impl IdealConfig {
                 "latency: one spike at step round((1 − x)·(T − 1)), none for x = 0".to_string()
             }
         };
-        Semantics {
-            integration: format!(
+        let integration = match self.semantics {
+            crate::neuron::Semantics::Snntorch => format!(
                 "forward Euler, dt = {:e} s: v[t] = (1 − dt/τ)·v[t−1] + (dt/τ)·v_leak + (R·dt/τ)·I[t]; spike when v > v_threshold",
                 self.dt
             ),
+            other => format!(
+                "`{other}` semantics (README, section Semantics), dt = {:e} s",
+                self.dt
+            ),
+        };
+        Semantics {
+            integration,
             reset: reset.to_string(),
             update_order: "all layers in topological order within the same step; recurrent edges read the previous step".into(),
             input,
@@ -165,6 +175,7 @@ impl IdealConfig {
         let disc = Discretisation {
             dt: self.dt,
             reset: self.reset,
+            semantics: self.semantics,
         };
         let engine = Engine::new(graph, disc)?;
         let opts = RunOptions {

@@ -361,6 +361,7 @@ pub fn run_unit(
     let disc = Discretisation {
         dt: cfg.dt,
         reset: cfg.reset,
+        semantics: Default::default(),
     };
     let opts = RunOptions {
         timesteps: cfg.timesteps,

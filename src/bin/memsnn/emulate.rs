@@ -99,6 +99,10 @@ pub struct EmulateArgs {
     /// Reset mechanism: zero or subtract [netlist, else zero].
     #[arg(long)]
     pub reset: Option<Reset>,
+    /// Discrete-time semantics of the training framework: snntorch, norse, sinabs, rockpool,
+    /// spyx, nir, nir-exact [netlist, else snntorch] (`memsnn import FILE` suggests one).
+    #[arg(long, value_name = "NAME")]
+    pub semantics: Option<memsnn::neuron::Semantics>,
     /// Input encoding: direct, poisson (1000 Hz), bernoulli (gain 1) or latency [netlist, else direct].
     #[arg(long, value_parser = parse_encoding)]
     pub encoding: Option<Encoding>,
@@ -187,6 +191,7 @@ fn resolve(args: &EmulateArgs) -> anyhow::Result<(IdealConfig, Netlist)> {
         timesteps: args.timesteps.unwrap_or(netlist.timesteps),
         dt: args.dt.unwrap_or(netlist.dt),
         reset: args.reset.unwrap_or(netlist.reset),
+        semantics: args.semantics.unwrap_or(netlist.semantics),
         encoding: args.encoding.unwrap_or(netlist.encoding),
         seed: args.seed.unwrap_or(netlist.seed),
     };
@@ -224,7 +229,7 @@ pub fn run(args: &EmulateArgs) -> anyhow::Result<()> {
     };
     let graph = cfg.load_network()?;
     // Coarse steps (dt > τ/2) are legal but far from the continuous dynamics: say so.
-    if let Ok(warnings) = graph.check_time_step(cfg.dt as f32) {
+    if let Ok(warnings) = graph.check_time_step_for(cfg.dt as f32, cfg.semantics) {
         for w in warnings {
             eprintln!("warning: {}: {w}", cfg.network_display());
         }

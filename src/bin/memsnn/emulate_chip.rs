@@ -135,6 +135,7 @@ pub fn run(
     let disc = Discretisation {
         dt: cfg.dt,
         reset: cfg.reset,
+        semantics: cfg.semantics,
     };
     let opts = RunOptions {
         timesteps: cfg.timesteps,
