@@ -57,7 +57,10 @@ fn compare(name: &str, disc: Discretisation, data: &Dataset) -> (f64, f64, Vec<u
     let engine = match Engine::new(&graph, disc) {
         Ok(e) => e,
         Err(e) => {
-            eprintln!("{name} [{} dt={:e}]: does not run: {e}", disc.semantics, disc.dt);
+            eprintln!(
+                "{name} [{} dt={:e}]: does not run: {e}",
+                disc.semantics, disc.dt
+            );
             return (0.0, 0.0, vec![]);
         }
     };
@@ -109,11 +112,7 @@ fn disc(semantics: Semantics, dt: f64, reset: Reset) -> Discretisation {
 fn check(name: &str, semantics: Semantics, dt: f64, reset: Reset) {
     let data = test_set();
     // Today's behaviour before the presets (snnTorch's rule at dt = 1e-4), for the record.
-    let _ = compare(
-        name,
-        disc(Semantics::Snntorch, 1e-4, Reset::Zero),
-        &data,
-    );
+    let _ = compare(name, disc(Semantics::Snntorch, 1e-4, Reset::Zero), &data);
     let (pred, vec, _) = compare(name, disc(semantics, dt, reset), &data);
     assert!(pred >= 0.995, "{name}: identical predictions {pred}");
     assert!(vec >= 0.99, "{name}: identical count vectors {vec}");
@@ -141,5 +140,10 @@ fn spyx_lif_matches_spyx() {
 
 #[test]
 fn snntorch_rleaky_matches_snntorch() {
-    check("snntorch-rleaky", Semantics::Snntorch, 1e-4, Reset::Subtract);
+    check(
+        "snntorch-rleaky",
+        Semantics::Snntorch,
+        1e-4,
+        Reset::Subtract,
+    );
 }

@@ -195,13 +195,16 @@ impl Graph {
             let ok = pops.iter().all(|p| {
                 p.v_leak_zero
                     && p.w_in.iter().all(|&w| w == 1.0)
-                    && p.tau.iter().zip(&p.r).all(|(&t, &r)| match rockpool_dt(t, r) {
-                        Some(dt) => {
-                            dts.push(dt);
-                            true
-                        }
-                        None => false,
-                    })
+                    && p.tau
+                        .iter()
+                        .zip(&p.r)
+                        .all(|(&t, &r)| match rockpool_dt(t, r) {
+                            Some(dt) => {
+                                dts.push(dt);
+                                true
+                            }
+                            None => false,
+                        })
             });
             let not_unit = pops.iter().any(|p| p.r.iter().any(|&r| r != 1.0));
             if ok
@@ -249,7 +252,10 @@ impl Graph {
         match fits.len() {
             1 => {
                 let (s, dt, why) = fits.pop().expect("one");
-                evidence.insert(0, format!("{} population(s) {}: {why}", pops.len(), names.join(", ")));
+                evidence.insert(
+                    0,
+                    format!("{} population(s) {}: {why}", pops.len(), names.join(", ")),
+                );
                 Recognition {
                     semantics: Some(s),
                     candidates,
@@ -288,5 +294,47 @@ impl Graph {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::network::load_nir;
+    use std::path::Path;
+
+    fn fixture(name: &str) -> Graph {
+        load_nir(
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures")
+                .join(name)
+                .join("net.nir"),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn framework_fixtures_are_recognised_with_their_time_step() {
+        let r = fixture("norse").recognise_exporter();
+        assert_eq!(r.semantics, Some(Semantics::Norse), "{r:?}");
+        assert_eq!((r.dt, r.default_dt), (None, Some(1e-3)));
+        let r = fixture("spyx").recognise_exporter();
+        assert_eq!(r.semantics, Some(Semantics::Spyx), "{r:?}");
+        assert!((r.dt.unwrap() - 1.0).abs() < 1e-4, "{r:?}");
+    }
+
+    #[test]
+    fn if_only_networks_are_ambiguous_and_say_why() {
+        let r = fixture("sinabs").recognise_exporter();
+        assert_eq!(r.semantics, None);
+        assert!(r.candidates.contains(&Semantics::Sinabs));
+        assert!(r.evidence[0].contains("cannot tell"), "{:?}", r.evidence);
+    }
+
+    #[test]
+    fn rockpool_time_step_is_solved_from_r() {
+        let (tau, dt) = (0.02f64, 1e-3);
+        let r = tau * (-dt / tau).exp() / dt;
+        assert!((rockpool_dt(tau, r).unwrap() - dt).abs() < 1e-12);
     }
 }

@@ -35,12 +35,12 @@ use serde::{Deserialize, Serialize};
 
 mod fixed;
 mod semantics;
-pub use semantics::{
-    ALL_SEMANTICS, CurrentForm, Form, Params, ResetTiming, Rule, Semantics, SpikeFrom, SpikeRule,
-};
 pub use fixed::{
     ACT_SHIFT, Convention, DECAY_UNITY, FixedPopulation, MAX_UV, MAX_VTH, NeuronModel, VTH_TARGET,
     WEIGHT_MANTISSA, clip24, decay, quantise_weights, wrap24,
+};
+pub use semantics::{
+    ALL_SEMANTICS, CurrentForm, Form, Params, ResetTiming, Rule, Semantics, SpikeFrom, SpikeRule,
 };
 
 /// What happens to the membrane after a spike.
@@ -746,9 +746,17 @@ mod tests {
         let r = (tau as f64 / dt) as f32;
         let input: Vec<f32> = (0..200).map(|t| ((t * 37 % 11) as f32) * 0.07).collect();
         for reset in [Reset::Zero, Reset::Subtract] {
-            let p = Population::from_node("n", &lif(tau, r, 1.0), &Discretisation { dt, reset })
-                .unwrap()
-                .unwrap();
+            let p = Population::from_node(
+                "n",
+                &lif(tau, r, 1.0),
+                &Discretisation {
+                    dt,
+                    reset,
+                    semantics: Semantics::Snntorch,
+                },
+            )
+            .unwrap()
+            .unwrap();
             assert_eq!(p.scale[0], 1.0);
             assert_eq!(p.beta[0], 0.9f32);
             let (mut st, mut out) = (vec![0.0], vec![0.0]);
@@ -843,5 +851,68 @@ mod tests {
             msg.contains("layer1") && msg.contains("shorter than dt"),
             "{msg}"
         );
+    }
+
+    fn run(p: &Population, x: f32, steps: usize) -> Vec<f32> {
+        let (mut st, mut out) = (vec![0.0; p.state_len()], vec![0.0]);
+        (0..steps)
+            .map(|_| {
+                p.step(&[x], &mut st, &mut out);
+                out[0]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn sinabs_emits_floor_v_over_theta_spikes_and_subtracts_them() {
+        let kind = NodeKind::If {
+            r: Array1::from(vec![1.0]),
+            v_threshold: Array1::from(vec![1.0]),
+            v_reset: Array1::from(vec![0.0]),
+        };
+        let d = Discretisation {
+            dt: 1.0,
+            reset: Reset::Zero, // Sinabs always subtracts
+            semantics: Semantics::Sinabs,
+        };
+        let p = Population::from_node("if", &kind, &d).unwrap().unwrap();
+        assert!(p.multi_spike());
+        // v: 2.5 → 2 spikes, 0.5; 3.0 → 3, 0; 2.5 → 2, 0.5.
+        assert_eq!(run(&p, 2.5, 3), vec![2.0, 3.0, 2.0]);
+    }
+
+    #[test]
+    fn spyx_reads_the_spike_from_the_previous_membrane() {
+        // β = 0.5 written as r, τ = dt/(1 − β) = 2 steps.
+        let d = Discretisation {
+            dt: 1.0,
+            reset: Reset::Zero,
+            semantics: Semantics::Spyx,
+        };
+        let p = Population::from_node("l", &lif(2.0, 0.5, 1.0), &d)
+            .unwrap()
+            .unwrap();
+        // v: 0 → 1.5 (s = 0); s = H(1.5 − 1) = 1, v = 0.75 + 1.5 − 1 = 1.25; s = 1, v = 1.125.
+        assert_eq!(run(&p, 1.5, 3), vec![0.0, 1.0, 1.0]);
+    }
+
+    #[test]
+    fn exact_preset_decays_by_exp_and_holds_the_input() {
+        let d = Discretisation {
+            dt: 1e-3,
+            reset: Reset::Zero,
+            semantics: Semantics::NirExact,
+        };
+        // τ = 2 ms shorter than 2·dt is fine for exact integration; threshold out of reach.
+        let p = Population::from_node("l", &lif(2e-3, 1.0, 100.0), &d)
+            .unwrap()
+            .unwrap();
+        let (mut st, mut out) = (vec![0.0], vec![0.0]);
+        for _ in 0..3 {
+            p.step(&[1.0], &mut st, &mut out);
+        }
+        // v(3·dt) = R·I·(1 − e^{−3 dt/τ}) for a constant input from rest.
+        let want = 1.0 - (-1.5f64).exp();
+        assert!((st[0] as f64 - want).abs() < 1e-6, "{} vs {want}", st[0]);
     }
 }

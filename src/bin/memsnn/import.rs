@@ -69,7 +69,10 @@ fn render_semantics(r: &memsnn::network::Recognition) -> String {
             };
             let use_dt = r.dt.or(r.default_dt).unwrap_or(s.default_dt());
             let _ = writeln!(out, "semantics: {s} ({dt})");
-            let _ = writeln!(out, "  run with: memsnn emulate --semantics {s} --dt {use_dt:e} ...");
+            let _ = writeln!(
+                out,
+                "  run with: memsnn emulate --semantics {s} --dt {use_dt:e} ..."
+            );
         }
         None => {
             let _ = writeln!(
