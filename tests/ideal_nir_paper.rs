@@ -114,7 +114,14 @@ fn braille_networks_run_forward() {
             Reset::Subtract,
         ),
     ] {
-        let (n_in, n_out) = forward_random(file, Discretisation { dt: 1e-4, reset });
+        let (n_in, n_out) = forward_random(
+            file,
+            Discretisation {
+                dt: 1e-4,
+                reset,
+                semantics: Default::default(),
+            },
+        );
         assert_eq!((n_in, n_out), (12, 7), "{file}");
     }
 }
