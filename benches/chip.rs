@@ -45,6 +45,7 @@ fn chip_mlp(c: &mut Criterion) {
     let disc = Discretisation {
         dt: n.dt,
         reset: n.reset,
+        semantics: n.semantics,
     };
     let opts = RunOptions {
         timesteps: 25,

@@ -30,6 +30,7 @@ fn ideal_mlp(c: &mut Criterion) {
         Discretisation {
             dt: 1e-4,
             reset: Reset::Zero,
+            semantics: Default::default(),
         },
     )
     .unwrap();

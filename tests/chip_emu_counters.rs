@@ -141,6 +141,7 @@ fn counters_and_energy_match_a_hand_count() {
     let disc = Discretisation {
         dt: 1e-4,
         reset: Reset::Zero,
+        semantics: Default::default(),
     };
     let data = array![[1.0f32, 0.0, 1.0], [1.0, 0.0, 1.0]];
     let chip = program_chip(&mapping, &setup, 0, 0).unwrap();

@@ -23,6 +23,7 @@ fn mlp() -> (Graph, Dataset, Discretisation, RunOptions) {
     let disc = Discretisation {
         dt: n.dt,
         reset: n.reset,
+        semantics: n.semantics,
     };
     let opts = RunOptions {
         timesteps: n.timesteps,

@@ -56,6 +56,7 @@ fn check(graph: &Graph, data: &Dataset, timesteps: usize, mapping: &Mapping) {
     let disc = Discretisation {
         dt: 1e-4,
         reset: Reset::Zero,
+        semantics: Default::default(),
     };
     let opts = RunOptions {
         timesteps,

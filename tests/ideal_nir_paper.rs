@@ -26,6 +26,7 @@ fn lif_norse_spikes_at_exact_solution_steps() {
     let disc = Discretisation {
         dt: 1e-4,
         reset: Reset::Subtract,
+        semantics: Default::default(),
     };
     let engine = Engine::new(&graph, disc).unwrap();
     // Run the sequence truncated after each step: the count increments exactly at spike steps.
@@ -88,6 +89,7 @@ fn cnn_sinabs_runs_forward() {
     let disc = Discretisation {
         dt: 1.0,
         reset: Reset::Subtract,
+        semantics: Default::default(),
     };
     let (n_in, n_out) = forward_random("fixtures/nir-paper/02_cnn/cnn_sinabs.nir", disc);
     assert_eq!((n_in, n_out), (2 * 34 * 34, 10));
@@ -105,7 +107,14 @@ fn braille_networks_run_forward() {
             Reset::Subtract,
         ),
     ] {
-        let (n_in, n_out) = forward_random(file, Discretisation { dt: 1e-4, reset });
+        let (n_in, n_out) = forward_random(
+            file,
+            Discretisation {
+                dt: 1e-4,
+                reset,
+                semantics: Default::default(),
+            },
+        );
         assert_eq!((n_in, n_out), (12, 7), "{file}");
     }
 }

@@ -58,7 +58,15 @@ fn recurrent_lif_matches_reference_loop() {
             ],
             edges: vec![(0, 1), (1, 2), (2, 3), (3, 2), (2, 4)],
         };
-        let engine = Engine::new(&graph, Discretisation { dt, reset }).unwrap();
+        let engine = Engine::new(
+            &graph,
+            Discretisation {
+                dt,
+                reset,
+                semantics: Default::default(),
+            },
+        )
+        .unwrap();
         let (samples, steps) = (5, 60);
         let x = Array3::from_shape_fn((samples, steps, n_in), |_| {
             (rng.random::<f32>() < 0.4) as u8 as f32

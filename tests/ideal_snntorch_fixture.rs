@@ -22,6 +22,7 @@ fn fixture_mlp_matches_snntorch_spike_counts() {
     let disc = Discretisation {
         dt: 1e-4,
         reset: Reset::Zero,
+        semantics: Default::default(),
     };
     let engine = Engine::new(&graph, disc).unwrap();
     let opts = RunOptions {

@@ -25,6 +25,7 @@ fn lif_norse(conv: Convention) -> (FixedPopulation, f32) {
     let disc = Discretisation {
         dt: 1e-4,
         reset: Reset::Zero,
+        semantics: Default::default(),
     };
     let mut pop = None;
     let mut w = None;

@@ -145,6 +145,10 @@ pub struct RunConfig {
     pub dt: f64,
     /// Reset mechanism. Default `zero`.
     pub reset: Reset,
+    /// Discrete-time semantics of the training framework (`snntorch`, `norse`, `sinabs`,
+    /// `rockpool`, `spyx`, `nir`, `nir-exact`; see the README's "Semantics"). Default
+    /// `snntorch`.
+    pub semantics: crate::neuron::Semantics,
     /// Input encoding. Default `Direct`.
     pub encoding: Encoding,
     /// Seed of random encoders, programming and read noise. Default 0.
@@ -185,6 +189,7 @@ impl RunConfig {
             timesteps: 25,
             dt: 1e-4,
             reset: Reset::Zero,
+            semantics: crate::neuron::Semantics::default(),
             encoding: Encoding::Direct,
             seed: 0,
             neurons: None,
@@ -232,6 +237,7 @@ impl RunConfig {
         c.timesteps = n.timesteps;
         c.dt = n.dt;
         c.reset = n.reset;
+        c.semantics = n.semantics;
         c.encoding = n.encoding;
         c.seed = n.seed;
         if let Some(chip) = &n.chip {

@@ -209,13 +209,14 @@ impl Experiment {
         }
         check_data_fits(&config, graph, data, samples)?;
         let warnings = graph
-            .check_time_step(config.dt as f32)?
+            .check_time_step_for(config.dt as f32, config.semantics)?
             .into_iter()
             .map(|w| format!("{}: {w}", config.network_display()))
             .collect();
         let disc = Discretisation {
             dt: config.dt,
             reset: config.reset,
+            semantics: config.semantics,
         };
         let opts = RunOptions {
             timesteps: config.timesteps,

@@ -54,6 +54,9 @@ pub struct Netlist {
     pub timesteps: usize,
     /// Reset mechanism (`zero` or `subtract`). Default `zero`.
     pub reset: Reset,
+    /// Discrete-time semantics of the training framework (`snntorch`, `norse`, `sinabs`,
+    /// `rockpool`, `spyx`, `nir`, `nir-exact`; README section Semantics). Default `snntorch`.
+    pub semantics: crate::neuron::Semantics,
     /// Input encoding. Default `Direct`.
     pub encoding: Encoding,
     /// Seed of random encoders. Default 0.
@@ -87,6 +90,7 @@ impl Default for Netlist {
             dt: 1e-4,
             timesteps: 25,
             reset: Reset::Zero,
+            semantics: crate::neuron::Semantics::Snntorch,
             encoding: Encoding::Direct,
             seed: 0,
             dataset: None,

@@ -82,10 +82,16 @@ impl Semantics {
             }
         };
         Semantics {
-            integration: format!(
-                "forward Euler, dt = {:e} s: v[t] = (1 − dt/τ)·v[t−1] + (dt/τ)·v_leak + (R·dt/τ)·I[t]; spike when v > v_threshold",
-                c.dt
-            ),
+            integration: match c.semantics {
+                crate::neuron::Semantics::Snntorch => format!(
+                    "snntorch preset, forward Euler, dt = {:e} s: v[t] = (1 − dt/τ)·v[t−1] + (dt/τ)·v_leak + (R·dt/τ)·I[t]; spike when v > v_threshold",
+                    c.dt
+                ),
+                other => format!(
+                    "{other} preset, dt = {:e} s (update order, decay, input scale, spike and reset rule of that framework: see the README's \"Semantics\")",
+                    c.dt
+                ),
+            },
             reset: reset.to_string(),
             update_order: "all layers in topological order within the same step; recurrent edges read the previous step".into(),
             input,

@@ -101,7 +101,10 @@ impl Graph {
                     warnings.push(format!(
                         "node `{}`: {param} = {tau:e} s is less than twice the time step dt = {dt:e} s: \
                          the forward-Euler decay factor 1 - dt/tau = {:.3} is a coarse approximation of \
-                         exp(-dt/tau) = {:.3}; consider a smaller --dt (e.g. {:e})",
+                         exp(-dt/tau) = {:.3} of the NIR ODE; if the network was trained in discrete time \
+                         (snnTorch, Norse, Sinabs, Rockpool, Spyx) its framework's decay is what counts: give its \
+                         --semantics and time step; to approximate the ODE instead, use a smaller --dt (e.g. {:e}) \
+                         or --semantics nir-exact",
                         node.name,
                         1.0 - dt / tau,
                         (-dt / tau).exp(),

@@ -171,7 +171,7 @@ impl FixedPopulation {
         if !float.spiking() {
             return Ok(None);
         }
-        if disc.reset != Reset::Zero {
+        if disc.effective_reset() != Reset::Zero {
             return Err(err(
                 "Loihi's fixed-point neuron resets to zero; reset mode `subtract` has no fixed-point form (use --reset zero or float neurons)".into(),
             ));
@@ -516,6 +516,7 @@ mod tests {
         let d = Discretisation {
             dt: 1e-4,
             reset: Reset::Subtract,
+            semantics: Default::default(),
         };
         let e = FixedPopulation::from_node("lay", &lif(1e-3, 1.0, 1.0), &d, Convention::Scaled)
             .unwrap_err();

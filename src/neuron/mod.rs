@@ -33,10 +33,16 @@
 
 use serde::{Deserialize, Serialize};
 
+mod exporter;
+pub use exporter::Recognition;
 mod fixed;
+mod semantics;
 pub use fixed::{
     ACT_SHIFT, Convention, DECAY_UNITY, FixedPopulation, MAX_UV, MAX_VTH, NeuronModel, VTH_TARGET,
     WEIGHT_MANTISSA, clip24, decay, quantise_weights, wrap24,
+};
+pub use semantics::{
+    ALL_SEMANTICS, CurrentForm, Form, Params, ResetTiming, Rule, Semantics, SpikeFrom, SpikeRule,
 };
 
 /// What happens to the membrane after a spike.
@@ -74,11 +80,16 @@ impl std::str::FromStr for Reset {
 
 /// The discrete-time semantics NIR leaves open.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Discretisation {
     /// Time step (s). Default 1e-4 (snnTorch's and Norse's NIR export value).
     pub dt: f64,
-    /// Reset mechanism. Default [`Reset::Zero`].
+    /// Reset mechanism. Default [`Reset::Zero`]. Presets whose framework has one fixed reset
+    /// (Norse, Sinabs, Rockpool, Spyx: see [`Rule::reset`]) use theirs instead.
     pub reset: Reset,
+    /// How the file's parameters are stepped (one preset per framework). Default
+    /// [`Semantics::Snntorch`].
+    pub semantics: Semantics,
 }
 
 impl Default for Discretisation {
@@ -86,7 +97,15 @@ impl Default for Discretisation {
         Self {
             dt: 1e-4,
             reset: Reset::Zero,
+            semantics: Semantics::Snntorch,
         }
+    }
+}
+
+impl Discretisation {
+    /// The reset mechanism in force: the preset's fixed one, else [`reset`](Self::reset).
+    pub fn effective_reset(&self) -> Reset {
+        self.semantics.rule().reset.unwrap_or(self.reset)
     }
 }
 
@@ -120,17 +139,22 @@ pub enum Dynamics {
 pub struct Population {
     dynamics: Dynamics,
     reset: Reset,
-    /// Membrane decay β.
+    rule: Rule,
+    /// Membrane decay β ([`Form::Decay`]).
     beta: Vec<f32>,
-    /// Constant drive `(dt/τ)·v_leak`.
+    /// Constant drive `(1 − β)·v_leak` ([`Form::Decay`]), or `v_leak` ([`Form::Increment`]).
     leak: Vec<f32>,
-    /// Input scale on the membrane.
+    /// Input scale on the membrane (inside the bracket for [`Form::Increment`]).
     scale: Vec<f32>,
+    /// `dt/τ` of the membrane ([`Form::Increment`]).
+    k: Vec<f32>,
     threshold: Vec<f32>,
     v_reset: Vec<f32>,
     /// CubaLIF synaptic decay α.
     alpha: Vec<f32>,
-    /// CubaLIF synaptic input scale `(dt/τ_syn)·w_in`.
+    /// CubaLIF synaptic `dt/τ_syn` ([`CurrentForm::Increment`]).
+    syn_k: Vec<f32>,
+    /// CubaLIF synaptic input scale.
     syn_scale: Vec<f32>,
 }
 
@@ -146,6 +170,7 @@ fn snap(x: f64) -> f32 {
 struct Checker<'a> {
     node: &'a str,
     dt: f64,
+    semantics: Semantics,
 }
 
 impl Checker<'_> {
@@ -161,28 +186,41 @@ impl Checker<'_> {
             None => Ok(()),
         }
     }
-    /// dt/τ per neuron, rejecting τ ≤ 0 and τ < dt.
-    fn ratio(&self, name: &str, tau: &[f32]) -> Result<Vec<f64>, NeuronError> {
+    fn positive(&self, name: &str, tau: &[f32]) -> Result<(), NeuronError> {
         self.finite(name, tau)?;
+        match tau.iter().position(|&t| t <= 0.0) {
+            Some(i) => Err(self.err(format!("{name}[{i}] = {} s must be positive", tau[i]))),
+            None => Ok(()),
+        }
+    }
+    /// dt/τ per neuron for a forward-Euler preset, rejecting τ ≤ 0 and τ < dt.
+    fn ratio(&self, name: &str, tau: &[f32]) -> Result<Vec<f64>, NeuronError> {
+        self.positive(name, tau)?;
         tau.iter()
             .enumerate()
             .map(|(i, &t)| {
                 let t = t as f64;
-                if t <= 0.0 {
-                    return Err(self.err(format!("{name}[{i}] = {t} s must be positive")));
-                }
                 let r = self.dt / t;
                 if r > 1.0 + 1e-6 {
                     return Err(self.err(format!(
-                        "{name}[{i}] = {t:.4e} s is shorter than dt = {:.4e} s: forward Euler would diverge; \
-                         use a time step dt ≤ {t:.4e} s (--dt)",
-                        self.dt
+                        "{name}[{i}] = {t:.4e} s is shorter than dt = {:.4e} s: under the `{}` semantics \
+                         (forward Euler, decay 1 − dt/τ) the membrane would oscillate and diverge; if the \
+                         network was trained in discrete time, give the framework's own step (--dt) and \
+                         semantics (--semantics), else a time step dt ≤ {t:.4e} s",
+                        self.dt, self.semantics
                     )));
                 }
                 Ok(r.min(1.0))
             })
             .collect()
     }
+}
+
+/// Decay factors and gains of one state variable, per neuron.
+struct Coeffs {
+    beta: Vec<f32>,
+    k: Vec<f32>,
+    scale: Vec<f32>,
 }
 
 impl Population {
@@ -195,40 +233,110 @@ impl Population {
         disc: &Discretisation,
     ) -> Result<Option<Population>, NeuronError> {
         use crate::network::NodeKind as K;
-        let c = Checker { node, dt: disc.dt };
+        let c = Checker {
+            node,
+            dt: disc.dt,
+            semantics: disc.semantics,
+        };
         if !(disc.dt.is_finite() && disc.dt > 0.0) {
             return Err(c.err(format!("dt = {} s must be positive", disc.dt)));
         }
+        let rule = disc.semantics.rule();
         let dt = disc.dt;
-        let n;
         let mut p = Population {
             dynamics: Dynamics::Lif,
-            reset: disc.reset,
+            reset: disc.effective_reset(),
+            rule,
             beta: vec![],
             leak: vec![],
             scale: vec![],
+            k: vec![],
             threshold: vec![],
             v_reset: vec![],
             alpha: vec![],
+            syn_k: vec![],
             syn_scale: vec![],
         };
-        let lif_like = |p: &mut Population,
-                        tau: &[f32],
-                        r: &[f32],
-                        v_leak: &[f32]|
-         -> Result<(), NeuronError> {
-            let k = c.ratio("tau", tau)?;
+        // Membrane coefficients of a leaky state with time constants `tau` and gains `r`.
+        let leaky = |tau: &[f32], r: &[f32]| -> Result<Coeffs, NeuronError> {
             c.finite("r", r)?;
-            c.finite("v_leak", v_leak)?;
-            p.beta = k.iter().map(|&k| snap(1.0 - k)).collect();
-            p.leak = k
-                .iter()
-                .zip(v_leak)
-                .map(|(&k, &l)| (k * l as f64) as f32)
-                .collect();
-            p.scale = k.iter().zip(r).map(|(&k, &r)| snap(k * r as f64)).collect();
-            Ok(())
+            let name = if matches!(kind, K::CubaLif { .. }) {
+                "tau_mem"
+            } else {
+                "tau"
+            };
+            let n = tau.len();
+            let mut out = Coeffs {
+                beta: Vec::with_capacity(n),
+                k: Vec::with_capacity(n),
+                scale: Vec::with_capacity(n),
+            };
+            match rule.params {
+                Params::Snntorch | Params::Euler => {
+                    for (&k, &r) in c.ratio(name, tau)?.iter().zip(r) {
+                        out.beta.push(snap(1.0 - k));
+                        out.k.push(k as f32);
+                        out.scale.push(match rule.membrane {
+                            Form::Decay => snap(k * r as f64),
+                            Form::Increment => r,
+                        });
+                    }
+                }
+                Params::Norse => {
+                    for (k, &r) in norse_k(&c, name, tau)?.into_iter().zip(r) {
+                        out.beta.push(1.0 - k);
+                        out.k.push(k);
+                        out.scale.push(r);
+                    }
+                }
+                Params::Exact | Params::Sinabs | Params::Rockpool => {
+                    c.positive(name, tau)?;
+                    for (&t, &r) in tau.iter().zip(r) {
+                        let k = dt / t as f64;
+                        let b = (-k).exp();
+                        out.beta.push(b as f32);
+                        out.k.push(k as f32);
+                        out.scale.push(match rule.params {
+                            Params::Rockpool => snap(r as f64 * k / b),
+                            _ => (r as f64 * (1.0 - b)) as f32,
+                        });
+                    }
+                }
+                Params::Spyx => {
+                    c.positive(name, tau)?;
+                    for &r in r {
+                        // Spyx steps with clip(β, 0, 1); its exporter writes β as `r`.
+                        out.beta.push(r.clamp(0.0, 1.0));
+                        out.k.push(1.0 - r.clamp(0.0, 1.0));
+                        out.scale.push(1.0);
+                    }
+                }
+            }
+            Ok(out)
         };
+        let set_membrane = |p: &mut Population, m: Coeffs, v_leak: &[f32]| {
+            p.leak = match rule.membrane {
+                Form::Decay => m
+                    .beta
+                    .iter()
+                    .zip(v_leak)
+                    .map(|(&b, &l)| ((1.0 - b as f64) * l as f64) as f32)
+                    .collect(),
+                Form::Increment => v_leak.to_vec(),
+            };
+            p.beta = m.beta;
+            p.k = m.k;
+            p.scale = m.scale;
+        };
+        // Integrators (IF, Integrator): `v + g·x` with g = r·dt (ODE) or r (discrete-time
+        // frameworks that add the input unscaled).
+        let integrator_gain = |r: &[f32]| -> Vec<f32> {
+            match rule.params {
+                Params::Sinabs | Params::Spyx | Params::Rockpool => r.to_vec(),
+                _ => r.iter().map(|&r| snap(r as f64 * dt)).collect(),
+            }
+        };
+        let n;
         match kind {
             K::Lif {
                 tau,
@@ -238,7 +346,9 @@ impl Population {
                 v_reset,
             } => {
                 n = tau.len();
-                lif_like(&mut p, &tau.to_vec(), &r.to_vec(), &v_leak.to_vec())?;
+                c.finite("v_leak", &v_leak.to_vec())?;
+                let m = leaky(&tau.to_vec(), &r.to_vec())?;
+                set_membrane(&mut p, m, &v_leak.to_vec());
                 p.threshold = v_threshold.to_vec();
                 p.v_reset = v_reset.to_vec();
             }
@@ -252,9 +362,12 @@ impl Population {
                 c.finite("r", &r.to_vec())?;
                 p.beta = vec![1.0; n];
                 p.leak = vec![0.0; n];
-                p.scale = r.iter().map(|&r| snap(r as f64 * dt)).collect();
+                p.k = vec![0.0; n];
+                p.scale = integrator_gain(&r.to_vec());
                 p.threshold = v_threshold.to_vec();
                 p.v_reset = v_reset.to_vec();
+                // An integrator has no decay to write as an increment.
+                p.rule.membrane = Form::Decay;
             }
             K::CubaLif {
                 tau_syn,
@@ -267,22 +380,62 @@ impl Population {
             } => {
                 n = tau_mem.len();
                 p.dynamics = Dynamics::CubaLif;
-                lif_like(&mut p, &tau_mem.to_vec(), &r.to_vec(), &v_leak.to_vec())?;
-                let ks = c.ratio("tau_syn", &tau_syn.to_vec())?;
-                c.finite("w_in", &w_in.to_vec())?;
-                p.alpha = ks.iter().map(|&k| snap(1.0 - k)).collect();
-                p.syn_scale = ks
-                    .iter()
-                    .zip(w_in)
-                    .map(|(&k, &w)| snap(k * w as f64))
-                    .collect();
+                c.finite("v_leak", &v_leak.to_vec())?;
+                let m = leaky(&tau_mem.to_vec(), &r.to_vec())?;
+                set_membrane(&mut p, m, &v_leak.to_vec());
+                let ts = tau_syn.to_vec();
+                let w = w_in.to_vec();
+                c.finite("w_in", &w)?;
+                match rule.params {
+                    Params::Snntorch | Params::Euler => {
+                        let ks = c.ratio("tau_syn", &ts)?;
+                        p.alpha = ks.iter().map(|&k| snap(1.0 - k)).collect();
+                        p.syn_k = ks.iter().map(|&k| k as f32).collect();
+                        p.syn_scale = ks
+                            .iter()
+                            .zip(&w)
+                            .map(|(&k, &w)| snap(k * w as f64))
+                            .collect();
+                    }
+                    Params::Norse => {
+                        let ks = norse_k(&c, "tau_syn", &ts)?;
+                        p.alpha = ks.iter().map(|&k| 1.0 - k).collect();
+                        p.syn_k = ks;
+                        // Norse adds the input to the current unscaled; `w_in` is 1 in its files.
+                        p.syn_scale = w.clone();
+                    }
+                    Params::Exact | Params::Sinabs | Params::Rockpool | Params::Spyx => {
+                        c.positive("tau_syn", &ts)?;
+                        let a: Vec<f64> = ts.iter().map(|&t| (-dt / t as f64).exp()).collect();
+                        p.alpha = a.iter().map(|&a| a as f32).collect();
+                        p.syn_k = a.iter().map(|&a| (1.0 - a) as f32).collect();
+                        p.syn_scale = match rule.params {
+                            Params::Exact => a
+                                .iter()
+                                .zip(&w)
+                                .map(|(&a, &w)| ((1.0 - a) * w as f64) as f32)
+                                .collect(),
+                            Params::Spyx => {
+                                // Spyx's CuBaLIF: i = α·i + x, with α written as 1 − dt/τ_syn.
+                                p.alpha = ts
+                                    .iter()
+                                    .map(|&t| (1.0 - dt / t as f64).clamp(0.0, 1.0) as f32)
+                                    .collect();
+                                w.clone()
+                            }
+                            _ => w.clone(),
+                        };
+                    }
+                }
                 p.threshold = v_threshold.to_vec();
                 p.v_reset = v_reset.to_vec();
             }
             K::Li { tau, r, v_leak } => {
                 n = tau.len();
                 p.dynamics = Dynamics::Li;
-                lif_like(&mut p, &tau.to_vec(), &r.to_vec(), &v_leak.to_vec())?;
+                c.finite("v_leak", &v_leak.to_vec())?;
+                let m = leaky(&tau.to_vec(), &r.to_vec())?;
+                set_membrane(&mut p, m, &v_leak.to_vec());
             }
             K::Integrator { r } => {
                 n = r.len();
@@ -290,17 +443,30 @@ impl Population {
                 c.finite("r", &r.to_vec())?;
                 p.beta = vec![1.0; n];
                 p.leak = vec![0.0; n];
-                p.scale = r.iter().map(|&r| snap(r as f64 * dt)).collect();
+                p.k = vec![0.0; n];
+                p.scale = integrator_gain(&r.to_vec());
+                p.rule.membrane = Form::Decay;
             }
             _ => return Ok(None),
         }
         if p.spiking() {
             c.finite("v_threshold", &p.threshold)?;
             c.finite("v_reset", &p.v_reset)?;
+            if p.rule.spike == SpikeRule::Multi
+                && let Some(i) = p.threshold.iter().position(|&t| t <= 0.0)
+            {
+                return Err(c.err(format!(
+                    "v_threshold[{i}] = {} must be positive under the `{}` semantics (⌊v/θ⌋ spikes per step)",
+                    p.threshold[i], disc.semantics
+                )));
+            }
         }
-        let lens_ok = [&p.beta, &p.leak, &p.scale].iter().all(|v| v.len() == n)
+        let lens_ok = [&p.beta, &p.leak, &p.scale, &p.k]
+            .iter()
+            .all(|v| v.len() == n)
             && (!p.spiking() || (p.threshold.len() == n && p.v_reset.len() == n))
-            && (p.dynamics != Dynamics::CubaLif || (p.alpha.len() == n && p.syn_scale.len() == n));
+            && (p.dynamics != Dynamics::CubaLif
+                || (p.alpha.len() == n && p.syn_scale.len() == n && p.syn_k.len() == n));
         if !lens_ok {
             return Err(c.err("parameter arrays have different lengths".into()));
         }
@@ -322,12 +488,22 @@ impl Population {
         self.dynamics
     }
 
+    /// The update rule in force.
+    pub fn rule(&self) -> Rule {
+        self.rule
+    }
+
     /// True when the output is a spike train (LIF, IF, CubaLIF); false when it is the membrane.
     pub fn spiking(&self) -> bool {
         matches!(
             self.dynamics,
             Dynamics::Lif | Dynamics::If | Dynamics::CubaLif
         )
+    }
+
+    /// True when the output is a spike count per step that may exceed 1 ([`SpikeRule::Multi`]).
+    pub fn multi_spike(&self) -> bool {
+        self.spiking() && self.rule.spike == SpikeRule::Multi
     }
 
     /// Number of state variables per sample (`len()`, or `2·len()` for CubaLIF).
@@ -343,7 +519,8 @@ impl Population {
     ///
     /// `input` is this step's input current, `state` the sample's state (zero at the start),
     /// `out` holds the previous step's output on entry (zero at the start) and this step's on
-    /// exit (spikes as 0/1, or the membrane for LI/Integrator). Returns the number of spikes.
+    /// exit (spikes as 0/1 or counts, or the membrane for LI/Integrator). Returns the number of
+    /// spikes.
     pub fn step(&self, input: &[f32], state: &mut [f32], out: &mut [f32]) -> u32 {
         let n = self.len();
         debug_assert!(input.len() == n && out.len() == n && state.len() == self.state_len());
@@ -351,14 +528,30 @@ impl Population {
             Dynamics::Lif | Dynamics::If => self.spike_step(input, &mut state[..n], out),
             Dynamics::CubaLif => {
                 let (syn, v) = state.split_at_mut(n);
-                for i in 0..n {
-                    syn[i] = self.alpha[i] * syn[i] + self.syn_scale[i] * input[i];
+                let (a, g, k) = (&self.alpha[..n], &self.syn_scale[..n], &self.syn_k[..n]);
+                let input = &input[..n];
+                match self.rule.current {
+                    CurrentForm::Decay => {
+                        for i in 0..n {
+                            syn[i] = a[i] * syn[i] + g[i] * input[i];
+                        }
+                    }
+                    CurrentForm::DecayAfterInput => {
+                        for i in 0..n {
+                            syn[i] = (syn[i] + g[i] * input[i]) * a[i];
+                        }
+                    }
+                    CurrentForm::Increment => {
+                        for i in 0..n {
+                            syn[i] = (syn[i] - k[i] * syn[i]) + g[i] * input[i];
+                        }
+                    }
                 }
                 self.spike_step(syn, v, out)
             }
             Dynamics::Li | Dynamics::Integrator => {
                 for i in 0..n {
-                    let v = self.beta[i] * state[i] + self.leak[i] + self.scale[i] * input[i];
+                    let v = self.membrane(i, state[i], input[i]);
                     state[i] = v;
                     out[i] = v;
                 }
@@ -367,7 +560,94 @@ impl Population {
         }
     }
 
+    /// The membrane after one update from `v` with input `x` (no reset).
+    #[inline(always)]
+    fn membrane(&self, i: usize, v: f32, x: f32) -> f32 {
+        match self.rule.membrane {
+            Form::Decay => self.beta[i] * v + self.leak[i] + self.scale[i] * x,
+            Form::Increment => v + self.k[i] * ((self.leak[i] - v) + self.scale[i] * x),
+        }
+    }
+
+    /// Spikes of membrane `v` at threshold `th`.
+    #[inline(always)]
+    fn spikes(&self, v: f32, th: f32) -> f32 {
+        match self.rule.spike {
+            SpikeRule::Single { strict: true } => (v > th) as u32 as f32,
+            SpikeRule::Single { strict: false } => (v >= th) as u32 as f32,
+            SpikeRule::Multi => {
+                if v >= th {
+                    (v / th).floor()
+                } else {
+                    0.0
+                }
+            }
+        }
+    }
+
     fn spike_step(&self, input: &[f32], v: &mut [f32], out: &mut [f32]) -> u32 {
+        let r = self.rule;
+        if r.membrane == Form::Decay
+            && r.spike == (SpikeRule::Single { strict: true })
+            && r.spike_from == SpikeFrom::Updated
+            && r.reset_timing == ResetTiming::NextStep
+        {
+            return self.snntorch_step(input, v, out);
+        }
+        let n = v.len();
+        let (input, out) = (&input[..n], &mut out[..n]);
+        let (th, vr) = (&self.threshold[..n], &self.v_reset[..n]);
+        let mut count = 0f64;
+        for i in 0..n {
+            let s = match (r.spike_from, r.reset_timing) {
+                (SpikeFrom::Updated, ResetTiming::SameStep) => {
+                    let x = self.membrane(i, v[i], input[i]);
+                    let s = self.spikes(x, th[i]);
+                    v[i] = if s == 0.0 {
+                        x
+                    } else {
+                        match self.reset {
+                            Reset::Zero => vr[i],
+                            Reset::Subtract => x - s * th[i],
+                        }
+                    };
+                    s
+                }
+                (SpikeFrom::Updated, ResetTiming::NextStep) => {
+                    // The previous step's spikes (0/1 or counts) reset before this update.
+                    let prev = out[i];
+                    let x = match self.reset {
+                        Reset::Zero => {
+                            let base = if prev != 0.0 { vr[i] } else { v[i] };
+                            self.membrane(i, base, input[i])
+                        }
+                        Reset::Subtract => self.membrane(i, v[i], input[i]) - prev * th[i],
+                    };
+                    v[i] = x;
+                    self.spikes(x, th[i])
+                }
+                (SpikeFrom::Previous, _) => {
+                    // Spyx: the spike is read from the membrane before this step's update, and
+                    // its reset enters this update (`v = β·v + x − s·θ`).
+                    let s = self.spikes(v[i], th[i]);
+                    v[i] = match self.reset {
+                        Reset::Zero => {
+                            let base = if s != 0.0 { vr[i] } else { v[i] };
+                            self.membrane(i, base, input[i])
+                        }
+                        Reset::Subtract => self.membrane(i, v[i], input[i]) - s * th[i],
+                    };
+                    s
+                }
+            };
+            out[i] = s;
+            count += s as f64;
+        }
+        count.min(u32::MAX as f64) as u32
+    }
+
+    /// snnTorch's `Leaky`: forward Euler, one spike when `v > θ`, reset at the next step.
+    fn snntorch_step(&self, input: &[f32], v: &mut [f32], out: &mut [f32]) -> u32 {
         // Re-slice everything to one length so the loops compile without bounds checks and
         // vectorise (branch-free selects).
         let n = v.len();
@@ -399,6 +679,34 @@ impl Population {
         }
         count
     }
+}
+
+/// Norse's `dt/τ` per neuron: its exporter writes `τ = dt/τ_inv` (shorter than `dt` for any
+/// time constant above `dt`), older files `τ = 1/τ_inv` (seconds). Norse computes `dt·τ_inv`
+/// in f32, so do we.
+fn norse_k(c: &Checker, name: &str, tau: &[f32]) -> Result<Vec<f32>, NeuronError> {
+    c.positive(name, tau)?;
+    let dt = c.dt;
+    let times_dt = tau.iter().all(|&t| (t as f64) < dt);
+    let dt32 = dt as f32;
+    tau.iter()
+        .enumerate()
+        .map(|(i, &t)| {
+            let inv = if times_dt {
+                (dt / t as f64) as f32
+            } else {
+                (1.0 / t as f64) as f32
+            };
+            let k = dt32 * inv;
+            if k > 1.0 + 1e-6 {
+                return Err(c.err(format!(
+                    "{name}[{i}] = {t:.4e} s gives dt/τ = {k} > 1 under the `norse` semantics (dt = {dt:e} s): \
+                     give Norse's own time step with --dt (its default is 1e-3 s)"
+                )));
+            }
+            Ok(k)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -440,9 +748,17 @@ mod tests {
         let r = (tau as f64 / dt) as f32;
         let input: Vec<f32> = (0..200).map(|t| ((t * 37 % 11) as f32) * 0.07).collect();
         for reset in [Reset::Zero, Reset::Subtract] {
-            let p = Population::from_node("n", &lif(tau, r, 1.0), &Discretisation { dt, reset })
-                .unwrap()
-                .unwrap();
+            let p = Population::from_node(
+                "n",
+                &lif(tau, r, 1.0),
+                &Discretisation {
+                    dt,
+                    reset,
+                    semantics: Semantics::Snntorch,
+                },
+            )
+            .unwrap()
+            .unwrap();
             assert_eq!(p.scale[0], 1.0);
             assert_eq!(p.beta[0], 0.9f32);
             let (mut st, mut out) = (vec![0.0], vec![0.0]);
@@ -488,6 +804,7 @@ mod tests {
         let d = Discretisation {
             dt: 1.0,
             reset: Reset::Subtract,
+            semantics: Default::default(),
         };
         let p = Population::from_node("if", &kind, &d).unwrap().unwrap();
         let (mut st, mut out) = (vec![0.0], vec![0.0]);
@@ -536,5 +853,68 @@ mod tests {
             msg.contains("layer1") && msg.contains("shorter than dt"),
             "{msg}"
         );
+    }
+
+    fn run(p: &Population, x: f32, steps: usize) -> Vec<f32> {
+        let (mut st, mut out) = (vec![0.0; p.state_len()], vec![0.0]);
+        (0..steps)
+            .map(|_| {
+                p.step(&[x], &mut st, &mut out);
+                out[0]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn sinabs_emits_floor_v_over_theta_spikes_and_subtracts_them() {
+        let kind = NodeKind::If {
+            r: Array1::from(vec![1.0]),
+            v_threshold: Array1::from(vec![1.0]),
+            v_reset: Array1::from(vec![0.0]),
+        };
+        let d = Discretisation {
+            dt: 1.0,
+            reset: Reset::Zero, // Sinabs always subtracts
+            semantics: Semantics::Sinabs,
+        };
+        let p = Population::from_node("if", &kind, &d).unwrap().unwrap();
+        assert!(p.multi_spike());
+        // v: 2.5 → 2 spikes, 0.5; 3.0 → 3, 0; 2.5 → 2, 0.5.
+        assert_eq!(run(&p, 2.5, 3), vec![2.0, 3.0, 2.0]);
+    }
+
+    #[test]
+    fn spyx_reads_the_spike_from_the_previous_membrane() {
+        // β = 0.5 written as r, τ = dt/(1 − β) = 2 steps.
+        let d = Discretisation {
+            dt: 1.0,
+            reset: Reset::Zero,
+            semantics: Semantics::Spyx,
+        };
+        let p = Population::from_node("l", &lif(2.0, 0.5, 1.0), &d)
+            .unwrap()
+            .unwrap();
+        // v: 0 → 1.5 (s = 0); s = H(1.5 − 1) = 1, v = 0.75 + 1.5 − 1 = 1.25; s = 1, v = 1.125.
+        assert_eq!(run(&p, 1.5, 3), vec![0.0, 1.0, 1.0]);
+    }
+
+    #[test]
+    fn exact_preset_decays_by_exp_and_holds_the_input() {
+        let d = Discretisation {
+            dt: 1e-3,
+            reset: Reset::Zero,
+            semantics: Semantics::NirExact,
+        };
+        // τ = 2 ms shorter than 2·dt is fine for exact integration; threshold out of reach.
+        let p = Population::from_node("l", &lif(2e-3, 1.0, 100.0), &d)
+            .unwrap()
+            .unwrap();
+        let (mut st, mut out) = (vec![0.0], vec![0.0]);
+        for _ in 0..3 {
+            p.step(&[1.0], &mut st, &mut out);
+        }
+        // v(3·dt) = R·I·(1 − e^{−3 dt/τ}) for a constant input from rest.
+        let want = 1.0 - (-1.5f64).exp();
+        assert!((st[0] as f64 - want).abs() < 1e-6, "{} vs {want}", st[0]);
     }
 }

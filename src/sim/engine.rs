@@ -146,6 +146,8 @@ pub struct Engine {
     output: usize,
     disc: Discretisation,
     neurons: NeuronModel,
+    /// Nodes that are the source of a cycle-closing edge (read at the next step).
+    back_sources: Vec<usize>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -364,7 +366,15 @@ impl Engine {
         if numel(&graph.nodes[input].output_shape) == 0 {
             return Err(g("the Input node has an empty shape".into()));
         }
+        let mut back_sources: Vec<usize> = plans
+            .iter()
+            .enumerate()
+            .flat_map(|(i, p)| p.preds.iter().copied().filter(move |&q| q >= i))
+            .collect();
+        back_sources.sort_unstable();
+        back_sources.dedup();
         Ok(Engine {
+            back_sources,
             input_shape: graph.nodes[input].output_shape.clone(),
             plans,
             order,
@@ -623,6 +633,21 @@ impl Engine {
                 w.rngs[r] = crate::rng::stream(seed, &[(first + r) as u64]);
             }
         }
+        // A cycle-closing edge carries its source's previous-step output; before the first
+        // step that is the source evaluated on the zero initial state: a synaptic layer gives
+        // its bias there (snnTorch's RLeaky adds `recurrent(0) = bias` at step 0).
+        for &i in &self.back_sources {
+            if let Op::Synaptic(op) = &self.plans[i].op {
+                let p = &self.plans[i];
+                let zeros = vec![0.0f32; rows * p.in_len];
+                let batch = Batch {
+                    rows,
+                    first_sample: first,
+                    step: 0,
+                };
+                op.forward(&zeros, batch, &mut w.out[i][..rows * p.out_len]);
+            }
+        }
         let counting = plan.readout == Readout::SpikeCounts;
         let timesteps = plan.timesteps;
         for t in 0..timesteps {
@@ -721,7 +746,10 @@ impl Engine {
                             ) as u64;
                         }
                         spikes[i] += c;
-                        w.nnz[i] = if pop.spiking() {
+                        w.nnz[i] = if pop.multi_spike() {
+                            // Counts: the synaptic layer sees each active input once.
+                            out[..rows * n_out].iter().filter(|&&v| v != 0.0).count()
+                        } else if pop.spiking() {
                             c as usize
                         } else {
                             usize::MAX

@@ -7,7 +7,10 @@
 //! mapping scale so that a unit input gives a column "current" in weight units. A read of a
 //! tile for one sample and step:
 //!
-//! 1. gathers the tile's inputs, clipped to ±x_max and through the DAC (when there is one);
+//! 1. gathers the tile's inputs, clipped to ±x_max and through the DAC (when there is one); a
+//!    whole number above x_max is a spike count `n` of a multi-spike population (Sinabs,
+//!    Rockpool semantics): `n` unit read pulses, so the mean is `n·w`, the per-read noise
+//!    variance `n·σ²`, and the tile counts `n` reads;
 //! 2. accumulates the non-zero inputs' rows (event-driven: spikes cost their fan-out only);
 //! 3. adds per-read noise, one Gaussian per physical column with variance Σᵢ xᵢ²σᵢⱼ² (exact for
 //!    independent Gaussian per-device noise), drawn from the stream
@@ -327,16 +330,18 @@ impl ChipSynapses {
         }
         let m = self.x_max;
         for v in xv.iter_mut() {
-            *v = v.clamp(-m, m);
-        }
-        if let Some(n) = self.dac_levels {
-            for v in xv.iter_mut() {
-                *v = quantise(*v, m, n);
+            // A whole number above x_max is a spike count of a multi-spike population: `n`
+            // unit pulses (n reads), neither clipped nor through the DAC.
+            if !is_count(*v, m) {
+                *v = v.clamp(-m, m);
+                if let Some(n) = self.dac_levels {
+                    *v = quantise(*v, m, n);
+                }
             }
         }
         let nnz = xv.iter().filter(|&&v| v != 0.0).count();
         let sq = if t.c2 > 0.0 {
-            xv.iter().map(|v| v * v).sum()
+            xv.iter().map(|&v| read_variance(v, m)).sum()
         } else {
             0.0
         };
@@ -380,6 +385,17 @@ impl ChipSynapses {
             }
         }
     }
+}
+
+/// True for an input that is a spike count above one pulse (a whole number above `x_max`).
+fn is_count(v: f32, x_max: f32) -> bool {
+    v.abs() > x_max && v.fract() == 0.0
+}
+
+/// The per-read noise variance factor of input `v`: `v²` for one pulse of amplitude `v`, `n`
+/// for a count of `n` independent unit pulses.
+fn read_variance(v: f32, x_max: f32) -> f32 {
+    if is_count(v, x_max) { v.abs() } else { v * v }
 }
 
 /// Per-thread buffers of a read: delayed input, gathered tile input, currents, variances.
@@ -499,7 +515,18 @@ impl SynapticOp for ChipSynapses {
                     cur.clear();
                     cur.resize(w, 0.0);
                     if nnz > 0 {
-                        c[0] += 1;
+                        // A count input of n is n read pulses of the tile.
+                        c[0] += xv
+                            .iter()
+                            .map(|&v| {
+                                if is_count(v, self.x_max) {
+                                    v.abs() as u64
+                                } else {
+                                    1
+                                }
+                            })
+                            .max()
+                            .unwrap_or(1);
                         c[1] += (nnz * t.outputs.len()) as u64;
                         if self.adc_levels.is_some() {
                             c[2] += t.pcols as u64;
@@ -530,7 +557,7 @@ impl SynapticOp for ChipSynapses {
                             if !t.s2.is_empty() {
                                 for (k, &v) in xv.iter().enumerate() {
                                     if v != 0.0 {
-                                        let v2 = v * v;
+                                        let v2 = read_variance(v, self.x_max);
                                         let row = &t.s2[k * w..(k + 1) * w];
                                         for (a, &b) in var.iter_mut().zip(row) {
                                             *a += v2 * b;

@@ -105,6 +105,10 @@ pub struct EmulateArgs {
     /// Reset mechanism: zero or subtract [netlist, else zero].
     #[arg(long)]
     pub reset: Option<Reset>,
+    /// Discrete-time semantics of the training framework: snntorch, norse, sinabs, rockpool,
+    /// spyx, nir, nir-exact [netlist, else snntorch] (`memsnn import FILE` suggests one).
+    #[arg(long, value_name = "NAME")]
+    pub semantics: Option<memsnn::neuron::Semantics>,
     /// Input encoding: direct, poisson (1000 Hz), bernoulli (gain 1) or latency [netlist, else direct].
     #[arg(long, value_parser = parse_encoding)]
     pub encoding: Option<Encoding>,
@@ -284,6 +288,9 @@ pub fn configure(args: &EmulateArgs) -> anyhow::Result<RunConfig> {
     }
     if let Some(r) = args.reset {
         c.reset = r;
+    }
+    if let Some(sem) = args.semantics {
+        c.semantics = sem;
     }
     if let Some(enc) = args.encoding {
         c.encoding = enc;

@@ -33,12 +33,14 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<()> {
         None => Vec::new(),
     };
     let summary = nir.graph.summary();
+    let recognised = nir.graph.recognise_exporter();
     if args.json {
         let value = serde_json::json!({
             "file": args.file,
             "nir_version": nir.version,
             "dt": args.dt,
             "warnings": warnings,
+            "semantics": recognised,
             "summary": summary,
         });
         println!("{}", serde_json::to_string_pretty(&value)?);
@@ -47,8 +49,47 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<()> {
             "{}",
             render(&args.file, nir.version.as_deref(), &summary, &warnings)
         );
+        print!("{}", render_semantics(&recognised));
     }
     Ok(())
+}
+
+/// What `memsnn emulate` would need to run the file as its framework ran it.
+fn render_semantics(r: &memsnn::neuron::Recognition) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    match r.semantics {
+        Some(s) => {
+            let dt = match (r.dt, r.default_dt) {
+                (Some(dt), _) => format!("the file implies dt = {dt:e} s"),
+                (None, Some(d)) => format!(
+                    "the file does not store dt: {s}'s default is {d:e} s; give --dt if you trained with another"
+                ),
+                (None, None) => "the file does not store dt".into(),
+            };
+            let use_dt = r.dt.or(r.default_dt).unwrap_or(s.default_dt());
+            let _ = writeln!(out, "semantics: {s} ({dt})");
+            let _ = writeln!(
+                out,
+                "  run with: memsnn emulate --semantics {s} --dt {use_dt:e} ..."
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "semantics: cannot be recognised from this file; memsnn emulate would use `snntorch` \
+                 (its default) unless you give --semantics NAME"
+            );
+            if !r.candidates.is_empty() {
+                let c: Vec<String> = r.candidates.iter().map(|c| c.to_string()).collect();
+                let _ = writeln!(out, "  fits: {}", c.join(", "));
+            }
+        }
+    }
+    for e in &r.evidence {
+        let _ = writeln!(out, "  because {e}");
+    }
+    out
 }
 
 fn shape(s: &[usize]) -> String {
