@@ -322,30 +322,37 @@ impl ChipSynapses {
         &self.counters
     }
 
-    fn gather(&self, t: &TileOp, x: &[f32], xv: &mut Vec<f32>) -> (usize, f32) {
+    /// Gather tile `t`'s inputs from `x` into `xv` (clipped, through the DAC); returns the
+    /// non-zero inputs, the per-read noise variance factor and the read pulses (the largest
+    /// spike count of a multi-spike input, else 1), in one pass.
+    fn gather(&self, t: &TileOp, x: &[f32], xv: &mut Vec<f32>) -> (usize, f32, u64) {
         xv.clear();
         match t.first {
             Some(a) => xv.extend_from_slice(&x[a..a + t.inputs.len()]),
             None => xv.extend(t.inputs.iter().map(|&e| x[e as usize])),
         }
         let m = self.x_max;
+        let mut nnz = 0usize;
+        let mut pulses = 1u64;
         for v in xv.iter_mut() {
             // A whole number above x_max is a spike count of a multi-spike population: `n`
             // unit pulses (n reads), neither clipped nor through the DAC.
-            if !is_count(*v, m) {
+            if is_count(*v, m) {
+                pulses = pulses.max(v.abs() as u64);
+            } else {
                 *v = v.clamp(-m, m);
                 if let Some(n) = self.dac_levels {
                     *v = quantise(*v, m, n);
                 }
             }
+            nnz += usize::from(*v != 0.0);
         }
-        let nnz = xv.iter().filter(|&&v| v != 0.0).count();
         let sq = if t.c2 > 0.0 {
             xv.iter().map(|&v| read_variance(v, m)).sum()
         } else {
             0.0
         };
-        (nnz, sq)
+        (nnz, sq, pulses)
     }
 
     /// Turn one tile's (noisy) physical column values into logical outputs added to `o`.
@@ -510,23 +517,13 @@ impl SynapticOp for ChipSynapses {
                 o.copy_from_slice(&self.bias);
                 let mut at = 0;
                 for (ti, t) in self.tiles.iter().enumerate() {
-                    let (nnz, sq) = self.gather(t, xin, xv);
+                    let (nnz, sq, pulses) = self.gather(t, xin, xv);
                     let w = t.width;
                     cur.clear();
                     cur.resize(w, 0.0);
                     if nnz > 0 {
                         // A count input of n is n read pulses of the tile.
-                        c[0] += xv
-                            .iter()
-                            .map(|&v| {
-                                if is_count(v, self.x_max) {
-                                    v.abs() as u64
-                                } else {
-                                    1
-                                }
-                            })
-                            .max()
-                            .unwrap_or(1);
+                        c[0] += pulses;
                         c[1] += (nnz * t.outputs.len()) as u64;
                         if self.adc_levels.is_some() {
                             c[2] += t.pcols as u64;
