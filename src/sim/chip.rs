@@ -392,8 +392,19 @@ pub fn run_on_chip(
     opts: &RunOptions,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<ChipRun, SimError> {
-    ChipAtTime::new(graph, mapping, setup, chip, t, trial, opts.seed)?
-        .run(graph, disc, data, opts, progress)
+    run_on_chip_with_neurons(
+        graph,
+        disc,
+        NeuronModel::Float,
+        mapping,
+        setup,
+        chip,
+        t,
+        trial,
+        data,
+        opts,
+        progress,
+    )
 }
 
 /// [`run_on_chip`] with the neuron arithmetic `neurons`.
