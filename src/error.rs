@@ -41,6 +41,9 @@ pub enum Error {
     /// A parameter sweep is invalid or its outputs cannot be read or written.
     #[error(transparent)]
     Sweep(#[from] crate::sweep::SweepError),
+    /// A stop was requested (Ctrl-C) before the work was finished.
+    #[error(transparent)]
+    Interrupted(#[from] crate::cancel::Interrupted),
 }
 
 /// Result with the crate [`Error`].

@@ -10,7 +10,7 @@
 //!
 //! | module | owns |
 //! |---|---|
-//! | [`budget`], [`npy`], [`config`], [`rng`], [`output`] | the ground floor: reader size limits, checked `.npy` headers, RON files with field errors and time strings, seeded streams, atomic writes |
+//! | [`budget`], [`cancel`], [`npy`], [`config`], [`rng`], [`output`] | the ground floor: reader size limits, stop requests (Ctrl-C), checked `.npy` headers, RON files with field errors and time strings, seeded streams, atomic writes |
 //! | [`device`] | memristor physics: state ODEs, I–V simulation, pulse update laws, device cards |
 //! | [`crossbar`] | one memristor array: mapping, programming, drift, read path, exact IR drop, SPICE export |
 //! | [`network`] | the checked network graph and its loaders (NIR, inline layers) |
@@ -28,6 +28,7 @@
 #![warn(missing_docs)]
 
 pub mod budget;
+pub mod cancel;
 pub mod chip;
 pub mod config;
 pub mod crossbar;

@@ -185,13 +185,14 @@ fn bad_arguments_are_rejected_without_output() {
         .failure()
         .stderr(predicate::str::contains("unsupported plot format"));
     assert!(!Path::new(&dir.path().join("plot.jpg")).exists());
-    // unwritable destinations are named; the plot is not written when the CSV fails
+    // unwritable destinations are named before anything is simulated; the plot is not
+    // written when the CSV's place is wrong
     memsnn()
         .args(["iv", "hp-tio2", "--out"])
         .arg(dir.path().join("no/such/dir/plot.svg"))
         .assert()
         .failure()
-        .stderr(predicate::str::contains("cannot write"))
+        .stderr(predicate::str::contains("does not exist"))
         .stderr(predicate::str::contains("no/such/dir/plot.svg"));
     memsnn()
         .args(["iv", "hp-tio2", "--out"])

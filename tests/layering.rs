@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 
 /// The stages in data-flow order; a stage may use the ones before it. The ground floor comes
 /// first.
-const ORDER: [&str; 18] = [
+const ORDER: [&str; 19] = [
     "budget",
+    "cancel",
     "npy",
     "config",
     "rng",

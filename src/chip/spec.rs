@@ -212,7 +212,7 @@ fn bounded(field: &str, v: f64, max: f64, unit: &str) -> Result<(), FieldError> 
     if v > max {
         return Err(FieldError::new(
             field,
-            format!("{v} {unit} is above the limit of {max} {unit} per event"),
+            format!("{v:e} {unit} is above the limit of {max:e} {unit} per event"),
         ));
     }
     Ok(())

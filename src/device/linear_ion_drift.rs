@@ -56,6 +56,51 @@ pub(crate) fn positive(field: &str, value: f64, unit: &str) -> Result<(), FieldE
     }
 }
 
+/// Plausible ranges of the dynamic models' parameters (wide: every published device card the
+/// models were fitted to lies well inside them). A value outside is an error naming the field,
+/// so that a typo of many decades (`r_on: 1e300`) is caught instead of giving NaN loops or
+/// chance accuracy.
+pub mod plausible {
+    /// Resistances `r_on`, `r_off` (ohm): 10 mΩ to 1 TΩ (devices: ~10 Ω to ~10 MΩ).
+    pub const RESISTANCE: (f64, f64) = (1e-2, 1e12);
+    /// Film thickness `d` (metre): 1 Å to 10 µm (HP TiO₂: 10 nm).
+    pub const THICKNESS: (f64, f64) = (1e-10, 1e-5);
+    /// Dopant mobility `mu_v` (m²/(V·s)): 1e-22 to 1e-8 (HP TiO₂: 1e-14).
+    pub const MOBILITY: (f64, f64) = (1e-22, 1e-8);
+    /// VTEAM state bounds `|w_on|`, `|w_off|` (metre): at most 10 µm (Kvatinsky 2015: 3 nm).
+    pub const STATE_WIDTH: f64 = 1e-5;
+    /// VTEAM rates `k_off`, `|k_on|` (metre/second): 1e-15 to 1e6.
+    pub const STATE_SPEED: (f64, f64) = (1e-15, 1e6);
+    /// Threshold voltages (`v_off`, `|v_on|`, `v_p`, `v_n`; volt): at most 100 V.
+    pub const THRESHOLD: f64 = 100.0;
+    /// Exponents (`alpha_*`; dimensionless): at most 100.
+    pub const EXPONENT: f64 = 100.0;
+    /// Yakopcic current scales `a1`, `a2` (ampere): 1 pA to 1 kA (Yakopcic 2011: 0.17 A).
+    pub const CURRENT: (f64, f64) = (1e-12, 1e3);
+    /// Yakopcic `b` (1/volt): 1e-4 to 1e3 (Yakopcic 2011: 0.05).
+    pub const SINH_SLOPE: (f64, f64) = (1e-4, 1e3);
+    /// Yakopcic state rates `a_p`, `a_n` (1/second): 1e-6 to 1e15 (Yakopcic 2011: 4000).
+    pub const STATE_RATE: (f64, f64) = (1e-6, 1e15);
+}
+
+/// `|value|` must lie in `[lo, hi]` (`unit` for the message); checked after the sign.
+pub(crate) fn within(
+    field: &str,
+    value: f64,
+    (lo, hi): (f64, f64),
+    unit: &str,
+) -> Result<(), FieldError> {
+    let m = value.abs();
+    if (lo..=hi).contains(&m) {
+        Ok(())
+    } else {
+        Err(FieldError::new(
+            field,
+            format!("{value:e} {unit} is outside the plausible range [{lo:e}, {hi:e}] {unit}"),
+        ))
+    }
+}
+
 /// `value` must lie in [0, 1].
 pub(crate) fn unit_interval(field: &str, value: f64) -> Result<(), FieldError> {
     if (0.0..=1.0).contains(&value) {
@@ -72,6 +117,8 @@ pub(crate) fn unit_interval(field: &str, value: f64) -> Result<(), FieldError> {
 pub(crate) fn resistance_pair(r_on: f64, r_off: f64) -> Result<(), FieldError> {
     positive("r_on", r_on, "ohm")?;
     positive("r_off", r_off, "ohm")?;
+    within("r_on", r_on, plausible::RESISTANCE, "ohm")?;
+    within("r_off", r_off, plausible::RESISTANCE, "ohm")?;
     if r_on >= r_off {
         return Err(FieldError::new(
             "r_on",
@@ -87,6 +134,8 @@ impl Params {
         resistance_pair(self.r_on, self.r_off)?;
         positive("d", self.d, "metre")?;
         positive("mu_v", self.mu_v, "m²/(V·s)")?;
+        within("d", self.d, plausible::THICKNESS, "m")?;
+        within("mu_v", self.mu_v, plausible::MOBILITY, "m²/(V·s)")?;
         unit_interval("x0", self.x0)?;
         self.window.validate(false)
     }

@@ -246,7 +246,7 @@ fn within(v: f64, field: &str, lo: f64, hi: f64, unit: &str) -> Result<(), Field
     } else {
         Err(FieldError::new(
             field,
-            format!("{v} {unit} is outside the plausible range [{lo:e}, {hi:e}] {unit}"),
+            format!("{v:e} {unit} is outside the plausible range [{lo:e}, {hi:e}] {unit}"),
         ))
     }
 }
@@ -257,7 +257,7 @@ fn at_most(v: f64, field: &str, hi: f64, what: &str) -> Result<(), FieldError> {
     if v > hi {
         return Err(FieldError::new(
             field,
-            format!("{v} is above the plausible maximum {hi} ({what})"),
+            format!("{v:e} is above the plausible maximum {hi:e} ({what})"),
         ));
     }
     Ok(())
@@ -985,6 +985,20 @@ impl Statistics {
         n: usize,
         seed: u64,
     ) -> Result<Vec<TargetSummary>, FieldError> {
+        self.summarise_observed(targets, times, n, seed, &|_| {})
+    }
+
+    /// [`summarise`](Self::summarise), calling `progress(k)` after each finished block of `k`
+    /// devices (from worker threads). Blocks are skipped once a stop is requested
+    /// ([`crate::cancel`]): the caller must then discard the result.
+    pub fn summarise_observed(
+        &self,
+        targets: &[f64],
+        times: &[f64],
+        n: usize,
+        seed: u64,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<Vec<TargetSummary>, FieldError> {
         use rayon::prelude::*;
         self.validate()?;
         if targets.is_empty() {
@@ -1031,6 +1045,9 @@ impl Statistics {
                         let (mut gp, mut nu, mut stuck) =
                             (Moments::default(), Moments::default(), 0.0);
                         let mut at = vec![Moments::default(); times.len()];
+                        if crate::cancel::requested() {
+                            return (gp, nu, stuck, at);
+                        }
                         for _ in 0..len {
                             let d = self.program(g_t, &mut rng);
                             gp.push(d.g_prog);
@@ -1040,6 +1057,7 @@ impl Statistics {
                                 m.push(self.read_at(&d, t, &mut rng));
                             }
                         }
+                        progress(len as u64);
                         (gp, nu, stuck, at)
                     })
                     .collect();

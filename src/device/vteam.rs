@@ -19,7 +19,7 @@
 //! or exponential `R = R_on·exp(λ·(w − w_on)/(w_off − w_on))`, `λ = ln(R_off/R_on)`; `i = v/R`.
 
 use super::kernel::Kernel;
-use super::linear_ion_drift::{positive, resistance_pair, unit_interval};
+use super::linear_ion_drift::{plausible, positive, resistance_pair, unit_interval, within};
 use super::window::{Exponent, Window, WindowFn};
 use crate::config::FieldError;
 use serde::{Deserialize, Serialize};
@@ -119,6 +119,15 @@ impl Params {
                 format!("must be a negative finite number (volt), got {}", self.v_on),
             ));
         }
+        for (f, v) in [("w_on", self.w_on), ("w_off", self.w_off)] {
+            within(f, v, (0.0, plausible::STATE_WIDTH), "m")?;
+        }
+        within("k_off", self.k_off, plausible::STATE_SPEED, "m/s")?;
+        within("k_on", self.k_on, plausible::STATE_SPEED, "m/s")?;
+        within("alpha_off", self.alpha_off, (0.0, plausible::EXPONENT), "")?;
+        within("alpha_on", self.alpha_on, (0.0, plausible::EXPONENT), "")?;
+        within("v_off", self.v_off, (0.0, plausible::THRESHOLD), "V")?;
+        within("v_on", self.v_on, (0.0, plausible::THRESHOLD), "V")?;
         unit_interval("x0", self.x0)?;
         self.window.validate(true)
     }

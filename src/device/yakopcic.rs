@@ -17,7 +17,7 @@
 //! most conductive state (`i = a·sinh(bv)`), `x = 0` conducts nothing.
 
 use super::kernel::Kernel;
-use super::linear_ion_drift::{positive, unit_interval};
+use super::linear_ion_drift::{plausible, positive, unit_interval, within};
 use crate::config::FieldError;
 use serde::{Deserialize, Serialize};
 
@@ -116,6 +116,15 @@ impl Params {
                 format!("must be +1 or -1, got {}", self.eta),
             ));
         }
+        within("a1", self.a1, plausible::CURRENT, "A")?;
+        within("a2", self.a2, plausible::CURRENT, "A")?;
+        within("b", self.b, plausible::SINH_SLOPE, "1/V")?;
+        within("v_p", self.v_p, (0.0, plausible::THRESHOLD), "V")?;
+        within("v_n", self.v_n, (0.0, plausible::THRESHOLD), "V")?;
+        within("a_p", self.a_p, plausible::STATE_RATE, "1/s")?;
+        within("a_n", self.a_n, plausible::STATE_RATE, "1/s")?;
+        within("alpha_p", self.alpha_p, (0.0, plausible::EXPONENT), "")?;
+        within("alpha_n", self.alpha_n, (0.0, plausible::EXPONENT), "")?;
         unit_interval("x0", self.x0)
     }
 

@@ -240,12 +240,30 @@ impl RunConfig {
         c.semantics = n.semantics;
         c.encoding = n.encoding;
         c.seed = n.seed;
+        // A chip or card the netlist names: a built-in, else a file beside the netlist; an
+        // error names the netlist's field (not a command-line option).
+        let named = |f: &str, name: &str, builtins: Vec<&str>| {
+            let resolved = relative_name(path, name, builtins.iter().copied());
+            if builtins.contains(&name) || Path::new(&resolved).is_file() {
+                Ok(resolved)
+            } else {
+                Err(field(
+                    f,
+                    format!(
+                        "`{name}` is neither a built-in ({}) nor a file (looked for {resolved})",
+                        builtins.join(", ")
+                    ),
+                ))
+            }
+        };
         if let Some(chip) = &n.chip {
             c.mode = Mode::Chip;
-            c.chip = ChipSpec::resolve(&relative_name(path, chip, ChipSpec::builtin_names()))?;
+            let name = named("chip", chip, ChipSpec::builtin_names().collect())?;
+            c.chip = ChipSpec::resolve(&name)?;
         }
         if let Some(d) = &n.device {
-            c.set_card(&relative_name(path, d, DeviceCard::builtin_names()))?;
+            let name = named("device", d, DeviceCard::builtin_names().collect())?;
+            c.set_card(&name)?;
         }
         if let Some(l) = n.levels {
             c.device.levels = crate::device::statistics::Levels::Uniform(l);

@@ -55,4 +55,7 @@ pub enum LearnError {
     /// A checkpoint cannot be used.
     #[error("checkpoint: {0}")]
     Checkpoint(String),
+    /// A stop was requested (Ctrl-C); the last checkpoint, if any, resumes the run.
+    #[error(transparent)]
+    Interrupted(#[from] crate::cancel::Interrupted),
 }

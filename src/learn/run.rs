@@ -377,6 +377,7 @@ pub fn run(
             trainer.train_one(row.as_slice().expect("contiguous rows"), k as u64);
             if k % 64 == 63 {
                 observer.progress(k + 1, total);
+                crate::cancel::check()?;
             }
         }
         train_seconds += t0.elapsed().as_secs_f64();

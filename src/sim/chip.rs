@@ -184,6 +184,7 @@ pub fn program_chip(
             Crossbar::program(tile.weights.view(), &stats, &setup.map, &read, &mut rng)
         })
         .collect();
+    crate::cancel::check()?;
     let mut chip: ProgrammedChip = mapping.layers.iter().map(|_| Vec::new()).collect();
     for ((l, _), a) in jobs.into_iter().zip(arrays) {
         chip[l].push(a?);

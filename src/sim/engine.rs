@@ -42,6 +42,9 @@ pub enum SimError {
     /// A crossbar of the chip cannot be programmed or read.
     #[error(transparent)]
     Array(#[from] crate::crossbar::ArrayError),
+    /// A stop was requested ([`crate::cancel`]).
+    #[error(transparent)]
+    Interrupted(#[from] crate::cancel::Interrupted),
 }
 
 /// Options of one run.
@@ -543,19 +546,26 @@ impl Engine {
         };
         let n_in = self.input_len();
         let starts: Vec<usize> = (0..n).step_by(CHUNK).collect();
-        let chunks: Vec<ChunkOut> = starts
+        let chunks: Vec<Option<ChunkOut>> = starts
             .par_iter()
             .map_init(
                 || Work::new(self, CHUNK),
                 |work, &s| {
+                    if crate::cancel::requested() {
+                        return None;
+                    }
                     let rows = CHUNK.min(n - s);
                     let out =
                         self.run_chunk(work, src.chunk(s, rows, n_in, timesteps), s, rows, &plan);
                     progress(rows);
-                    out
+                    Some(out)
                 },
             )
             .collect();
+        let chunks: Vec<ChunkOut> = chunks
+            .into_iter()
+            .collect::<Option<_>>()
+            .ok_or(SimError::Interrupted(crate::cancel::Interrupted))?;
         let classes = self.output_len();
         let mut outputs = Array2::zeros((n, classes));
         let mut spikes = vec![0u64; self.plans.len()];

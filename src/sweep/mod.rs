@@ -6,8 +6,8 @@
 //! the seed `rng::derive(seed, [k])` and the plan's trial count written into its
 //! configuration, so it is exactly the [`Experiment`] `memsnn emulate` would run with that
 //! configuration. A *unit* is one point × trial ([`Experiment::run_trial`]); it runs
-//! sequentially ([`Par::Seq`]) while units run in parallel on the caller's pool (no
-//! oversubscription).
+//! sequentially on a one-thread pool while one unit per thread of the caller's pool runs at a
+//! time (no oversubscription, and memory for as many units as threads).
 //!
 //! Outputs in a folder: `sweep.json` (the manifest: plan and shard), `results.jsonl` (one
 //! [`Record`] per unit, with the point's parameter values and its full configuration) and
@@ -15,8 +15,7 @@
 //! a re-run reads them back, skips finished units and ends by rewriting both files sorted by
 //! (point, trial), so the final files equal an uninterrupted run's row for row.
 
-use crate::experiment::{Experiment, ExperimentError, Inputs, Mode, Par, RunConfig};
-use rayon::prelude::*;
+use crate::experiment::{Experiment, ExperimentError, Inputs, Mode, RunConfig};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -521,35 +520,79 @@ pub fn run(
             .map_err(io_err(&p))
     };
     let files = Mutex::new((open(JSONL)?, open(CSV)?));
-    todo.par_iter()
-        .try_for_each(|&(k, t)| -> Result<(), crate::Error> {
-            // Each unit runs sequentially inside.
-            let accuracy = Par::Seq.install(|| run_unit(inputs, &configs[k], t as u64))??;
-            let rec = Record {
-                point: k,
-                trial: t,
-                seed: configs[k].seed,
-                params: plan.points[k]
-                    .iter()
-                    .map(|a| (a.path.clone(), a.value.clone()))
-                    .collect(),
-                accuracy,
-                samples: configs[k].samples.unwrap_or(have),
-                config: configs[k].clone(),
-            };
-            let line = json_line(&rec);
-            let row = csv_row(&rec, &cols);
-            let mut f = files.lock().expect("no panics while holding the lock");
-            f.0.write_all(line.as_bytes())
-                .and_then(|()| f.0.flush())
-                .map_err(io_err(&out.join(JSONL)))?;
-            f.1.write_all(row.as_bytes())
-                .and_then(|()| f.1.flush())
-                .map_err(io_err(&out.join(CSV)))?;
-            drop(f);
-            progress(Progress::Unit);
-            Ok(())
-        })?;
+    let unit = |&(k, t): &(usize, usize)| -> Result<(), crate::Error> {
+        // A stop request ends the sweep between units; finished units stay recorded.
+        crate::cancel::check()?;
+        let accuracy = run_unit(inputs, &configs[k], t as u64)?;
+        let rec = Record {
+            point: k,
+            trial: t,
+            seed: configs[k].seed,
+            params: plan.points[k]
+                .iter()
+                .map(|a| (a.path.clone(), a.value.clone()))
+                .collect(),
+            accuracy,
+            samples: configs[k].samples.unwrap_or(have),
+            config: configs[k].clone(),
+        };
+        let line = json_line(&rec);
+        let row = csv_row(&rec, &cols);
+        let mut f = files.lock().expect("no panics while holding the lock");
+        f.0.write_all(line.as_bytes())
+            .and_then(|()| f.0.flush())
+            .map_err(io_err(&out.join(JSONL)))?;
+        f.1.write_all(row.as_bytes())
+            .and_then(|()| f.1.flush())
+            .map_err(io_err(&out.join(CSV)))?;
+        drop(f);
+        progress(Progress::Unit);
+        Ok(())
+    };
+    // One unit per worker at a time, each on its own one-thread pool: a rayon worker waiting
+    // for a nested pool would steal further units and start them all at once (memory for
+    // every unit's chip, none finishing until the end), so the workers are plain threads
+    // taking the next unit from a shared counter.
+    let workers = rayon::current_num_threads().clamp(1, todo.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let failure: Mutex<Option<crate::Error>> = Mutex::new(None);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                let fail = |e: crate::Error| {
+                    let mut f = failure.lock().expect("no panics while holding the lock");
+                    f.get_or_insert(e);
+                };
+                let pool = match rayon::ThreadPoolBuilder::new().num_threads(1).build() {
+                    Ok(p) => p,
+                    Err(e) => {
+                        let why = format!("cannot start a worker thread: {e}");
+                        return fail(ExperimentError::invalid("threads", why).into());
+                    }
+                };
+                loop {
+                    if failure
+                        .lock()
+                        .expect("no panics while holding the lock")
+                        .is_some()
+                    {
+                        return;
+                    }
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let Some(u) = todo.get(i) else { return };
+                    if let Err(e) = pool.install(|| unit(u)) {
+                        return fail(e);
+                    }
+                }
+            });
+        }
+    });
+    if let Some(e) = failure
+        .into_inner()
+        .expect("no panics while holding the lock")
+    {
+        return Err(e);
+    }
     drop(files);
     if control.limit.is_none() {
         let mut records = read_records(&out.join(JSONL), manifest)?;

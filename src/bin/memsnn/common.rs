@@ -87,6 +87,35 @@ impl Outputs {
         self.ready.push((path.to_path_buf(), bytes));
     }
 
+    /// Stage a planned output that `write` renders to a file (plots, CSV): rendered now into
+    /// a hidden sibling with the same extension, read back, removed, and committed with the
+    /// others.
+    pub fn stage_rendered(
+        &mut self,
+        path: &Path,
+        write: impl FnOnce(&Path) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let n = normalised(path);
+        let stem = n
+            .file_stem()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let name = match n.extension() {
+            Some(ext) => format!(
+                ".{stem}.{}.render.{}",
+                std::process::id(),
+                ext.to_string_lossy()
+            ),
+            None => format!(".{stem}.{}.render", std::process::id()),
+        };
+        let tmp = n.with_file_name(name);
+        let bytes = write(&tmp).and_then(|()| Ok(std::fs::read(&tmp)?));
+        let _ = std::fs::remove_file(&tmp);
+        let bytes = bytes.with_context(|| format!("cannot write {}", path.display()))?;
+        self.stage(path, bytes);
+        Ok(())
+    }
+
     /// Write every staged output: all temporary files first, then the renames; on a failure
     /// nothing new is left behind.
     pub fn commit(self) -> anyhow::Result<()> {

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use crate::common::{Outputs, Progress};
 use anyhow::{Context, bail};
 use clap::Args;
 use memsnn::crossbar::{
@@ -10,6 +11,7 @@ use memsnn::crossbar::{
     validate_conductances,
 };
 use ndarray::{Array2, ArrayD, Ix1, Ix2};
+use ndarray_npy::WriteNpyExt;
 
 /// Column currents of a crossbar array read with voltages on its rows, including IR drop.
 #[derive(Debug, Args)]
@@ -88,6 +90,15 @@ fn read_floats(path: &Path) -> anyhow::Result<ArrayD<f64>> {
 /// Run the subcommand.
 pub fn run(args: CrossbarArgs) -> anyhow::Result<()> {
     let gpath = &args.conductances;
+    // Outputs are checked against the inputs and each other before anything is read.
+    let inputs = [args.conductances.clone(), args.voltages.clone()];
+    let mut outputs = Outputs::default();
+    if let Some(p) = &args.out {
+        outputs.plan("--out", p, &inputs)?;
+    }
+    if let Some(p) = &args.spice {
+        outputs.plan("--spice", p, &inputs)?;
+    }
     // Pre-flight from the headers alone: refuse an array too large to solve before reading it.
     let gh = memsnn::npy::read_npy_header(gpath)
         .map_err(|e| anyhow::anyhow!("{}: {e}", gpath.display()))?;
@@ -160,10 +171,16 @@ pub fn run(args: CrossbarArgs) -> anyhow::Result<()> {
     let circuit = CrossbarCircuit::new(g.view(), &params).context("building the circuit")?;
     let setup = t0.elapsed();
 
+    memsnn::cancel::check()?;
+
     let mut currents = Array2::<f64>::zeros((v.nrows(), cols));
     let mut ideal = vec![0.0; cols];
     let mut worst = (0.0f64, 0usize, 0usize);
+    let progress = Progress::new("inputs");
+    progress.start(v.nrows() as u64);
     for (b, (vin, mut out)) in v.outer_iter().zip(currents.outer_iter_mut()).enumerate() {
+        memsnn::cancel::check()?;
+        progress.advance(1);
         let vin = vin.to_vec();
         let out = out.as_slice_mut().expect("standard layout");
         circuit.read(&vin, out)?;
@@ -179,17 +196,22 @@ pub fn run(args: CrossbarArgs) -> anyhow::Result<()> {
         }
     }
 
+    progress.finish();
+
     if let Some(path) = &args.spice {
         let all = vec![true; rows];
-        spice::write_netlist(path, g.view(), &params, &all, &v.row(0).to_vec())?;
+        let deck = spice::netlist(g.view(), &params, &all, &v.row(0).to_vec())?;
+        outputs.stage(path, deck.into_bytes());
     }
     match &args.out {
         Some(path) => {
+            let mut bytes = Vec::new();
             if batched {
-                write_atomic(path, &currents)?;
+                currents.write_npy(&mut bytes)?;
             } else {
-                write_atomic(path, &currents.row(0).to_owned())?;
+                currents.row(0).to_owned().write_npy(&mut bytes)?;
             }
+            outputs.stage(path, bytes);
         }
         None => {
             for row in currents.outer_iter() {
@@ -216,6 +238,7 @@ pub fn run(args: CrossbarArgs) -> anyhow::Result<()> {
     if let Some(path) = &args.spice {
         summary += &format!("\nSPICE netlist written to {}", path.display());
     }
+    outputs.commit()?;
     match &args.out {
         // The currents went to a file: the summary is the output.
         Some(path) => println!("{summary}\ncurrents written to {}", path.display()),
@@ -223,18 +246,4 @@ pub fn run(args: CrossbarArgs) -> anyhow::Result<()> {
         None => eprintln!("{summary}"),
     }
     Ok(())
-}
-
-/// Write an .npy file through a temporary sibling, so a failure never leaves half a file.
-fn write_atomic<T: ndarray_npy::WriteNpyExt>(path: &Path, array: &T) -> anyhow::Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".partial");
-    let tmp = PathBuf::from(tmp);
-    let result = ndarray_npy::write_npy(&tmp, array)
-        .map_err(anyhow::Error::from)
-        .and_then(|()| std::fs::rename(&tmp, path).map_err(anyhow::Error::from));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.with_context(|| format!("cannot write {}", path.display()))
 }

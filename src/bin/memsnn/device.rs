@@ -94,9 +94,11 @@ fn stats(a: StatsArgs) -> anyhow::Result<()> {
     if secs > 10.0 {
         eprintln!("device stats: {estimate}");
     }
+    let progress = crate::common::Progress::new("devices");
+    progress.start(a.n as u64 * a.targets.len() as u64);
     let results = card
         .statistics
-        .summarise(&a.targets, &a.times, a.n, a.seed)
+        .summarise_observed(&a.targets, &a.times, a.n, a.seed, &|k| progress.advance(k))
         .map_err(|e| {
             // Block errors come from the card; argument errors name the option.
             let opt = e.field.split('[').next().unwrap_or("").to_string();
@@ -107,6 +109,8 @@ fn stats(a: StatsArgs) -> anyhow::Result<()> {
             }
         })
         .with_context(|| format!("device stats of card `{}`", card.name))?;
+    progress.finish();
+    memsnn::cancel::check()?;
     let json = serde_json::json!({
         "card": card.name,
         "source": card.source.display().to_string(),

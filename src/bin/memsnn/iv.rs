@@ -1,6 +1,6 @@
 //! `memsnn iv`: simulate a device's I–V loops at several frequencies, plot them, write CSV.
 
-use crate::common::write_atomic;
+use crate::common::Outputs;
 use anyhow::{Result, anyhow};
 use memsnn::device::{DeviceCard, IvLoop, Waveform, simulate_iv};
 use memsnn::plot::{Format, draw_err, register_fonts};
@@ -46,6 +46,13 @@ pub struct IvArgs {
 /// Run `memsnn iv`.
 pub fn run(args: IvArgs) -> Result<()> {
     let format = Format::from_path(&args.out)?;
+    // Outputs are checked against the card and each other before anything is simulated.
+    let mut outputs = Outputs::default();
+    let card_file = [std::path::PathBuf::from(&args.device)];
+    outputs.plan("--out", &args.out, &card_file)?;
+    if let Some(csv) = &args.csv {
+        outputs.plan("--csv", csv, &card_file)?;
+    }
     let card = DeviceCard::resolve(&args.device)?;
     let model = card.require_model()?;
     let mut spec = card.iv.clone();
@@ -76,7 +83,7 @@ pub fn run(args: IvArgs) -> Result<()> {
     let loops = simulate_iv(model, &spec)?;
 
     if let Some(csv) = &args.csv {
-        write_atomic(csv, |tmp| write_csv(tmp, &loops))?;
+        outputs.stage_rendered(csv, |tmp| write_csv(tmp, &loops))?;
     }
     let title = format!(
         "{}: {} {} V",
@@ -87,9 +94,10 @@ pub fn run(args: IvArgs) -> Result<()> {
         },
         spec.amplitude
     );
-    write_atomic(&args.out, |tmp| {
+    outputs.stage_rendered(&args.out, |tmp| {
         plot(tmp, format, &title, &loops, spec.amplitude)
     })?;
+    outputs.commit()?;
 
     println!("{} ({}), {}", card.name, model.name(), title);
     println!(

@@ -59,21 +59,79 @@ fn main() -> std::process::ExitCode {
                 let _ = e.print();
                 return std::process::ExitCode::FAILURE;
             }
-            let text = e.render().to_string();
-            let first = text.lines().next().unwrap_or("bad usage");
-            let first = first.strip_prefix("error: ").unwrap_or(first);
-            eprintln!("error: {first} (see `memsnn --help`)");
+            eprintln!(
+                "error: {} (see `memsnn --help`)",
+                usage_line(&e.render().to_string())
+            );
             return std::process::ExitCode::FAILURE;
         }
     };
+    // Ctrl-C: the first asks every loop to stop at its next check (the command then exits
+    // with status 130 and writes nothing); a second ends the process at once.
+    let _ = ctrlc::set_handler(|| {
+        if memsnn::cancel::requested() {
+            std::process::exit(INTERRUPTED);
+        }
+        memsnn::cancel::request();
+        eprintln!("\nstopping (Ctrl-C again to quit at once) …");
+    });
     match run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(_) if memsnn::cancel::requested() => {
+            eprintln!("error: {}", memsnn::cancel::Interrupted);
+            std::process::ExitCode::from(INTERRUPTED as u8)
+        }
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", error_line(&e));
             std::process::ExitCode::FAILURE
         }
     }
 }
+
+/// A clap usage error as one line: its message with the lines that continue it (e.g. the
+/// list of missing arguments), without the usage block and the help hint.
+fn usage_line(text: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with("Usage:") || line.starts_with("For more information") {
+            break;
+        }
+        if !line.is_empty() {
+            parts.push(line.strip_prefix("error: ").unwrap_or(line));
+        }
+    }
+    if parts.is_empty() {
+        "bad usage".to_string()
+    } else {
+        parts.join(" ")
+    }
+}
+
+/// An error and its causes as one line, each cause once: a cause whose text its wrapper
+/// already quotes (`cannot read F: No such file…` over the bare I/O error) is not repeated.
+fn error_line(e: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        let text = text.trim();
+        if text.is_empty() || line.contains(text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(text);
+    }
+    line.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Exit status of a command stopped by Ctrl-C (128 + SIGINT, the shell convention).
+const INTERRUPTED: i32 = 130;
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {

@@ -1,9 +1,9 @@
 //! `memsnn device pulses CARD`: conductance against pulse number (potentiation, then
 //! depression) under the card's pulse update law; a plot and a CSV.
 
+use crate::common::Outputs;
 use anyhow::{Context, Result, bail};
 use memsnn::device::{DeviceCard, pulse_response};
-use memsnn::output::write_atomic;
 use memsnn::plot::learn::plot_pulse_response;
 use std::io::Write;
 use std::path::PathBuf;
@@ -32,6 +32,11 @@ pub struct PulsesArgs {
 
 /// Run `memsnn device pulses`.
 pub fn run(a: PulsesArgs) -> Result<()> {
+    // Outputs are checked against the card and each other before anything is simulated.
+    let mut outputs = Outputs::default();
+    let card_file = [PathBuf::from(&a.card)];
+    outputs.plan("--out", &a.out, &card_file)?;
+    outputs.plan("--csv", &a.csv, &card_file)?;
     let card = DeviceCard::resolve(&a.card)?;
     let Some(spec) = card.pulse.as_ref() else {
         bail!(
@@ -44,7 +49,7 @@ pub fn run(a: PulsesArgs) -> Result<()> {
     }
     let pts = pulse_response(spec, card.model.as_ref(), a.up, a.down, a.seed)
         .with_context(|| format!("pulse response of card `{}`", card.name))?;
-    write_atomic(&a.csv, |tmp| -> Result<()> {
+    outputs.stage_rendered(&a.csv, |tmp| -> Result<()> {
         let mut f = std::io::BufWriter::new(std::fs::File::create(tmp)?);
         writeln!(f, "pulse,direction,w,conductance_s")?;
         for p in &pts {
@@ -59,8 +64,7 @@ pub fn run(a: PulsesArgs) -> Result<()> {
         }
         f.flush()?;
         Ok(())
-    })
-    .with_context(|| format!("writing {}", a.csv.display()))?;
+    })?;
     let title = format!(
         "{}: {} law, {} up + {} down pulses",
         card.name,
@@ -68,10 +72,10 @@ pub fn run(a: PulsesArgs) -> Result<()> {
         a.up,
         a.down
     );
-    write_atomic(&a.out, |tmp| -> Result<()> {
+    outputs.stage_rendered(&a.out, |tmp| -> Result<()> {
         Ok(plot_pulse_response(&pts, &title, tmp)?)
-    })
-    .with_context(|| format!("writing {}", a.out.display()))?;
+    })?;
+    outputs.commit()?;
     let top = pts.iter().map(|p| p.g).fold(0.0f64, f64::max);
     println!(
         "{}: {} pulses, G from {:.4e} S to max {:.4e} S, final {:.4e} S; wrote {} and {}",
