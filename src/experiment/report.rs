@@ -7,7 +7,7 @@ use super::config::TimePoint;
 use crate::chip::{Counters, Mapping};
 use crate::encode::Encoding;
 use crate::neuron::{NeuronModel, Reset};
-use crate::sim::{LayerActivity, Readout};
+use crate::sim::{LayerActivity, Readout, Workload};
 use ndarray::{Array2, Array4};
 use serde::{Deserialize, Serialize};
 
@@ -125,6 +125,9 @@ pub struct IdealReport {
     pub readout: Readout,
     /// Per-layer activity.
     pub layers: Vec<LayerActivity>,
+    /// NeuroBench workload metrics of the network on these data (per sample), apart from any
+    /// physical event count.
+    pub workload: Workload,
     /// Predicted class per sample.
     pub predictions: Vec<usize>,
     /// Output spike counts `[samples, classes]` (spiking output layers); not in the JSON.
@@ -290,6 +293,10 @@ pub struct ChipReport {
     pub attribution_time: Option<f64>,
     /// Accuracy after each cumulative stage (with `attribution`).
     pub attribution: Option<Vec<StageResult>>,
+    /// NeuroBench workload metrics of the network on these data (per sample), from the ideal
+    /// run: what the network computes, apart from the chip's physical events in
+    /// [`counters`](Self::counters).
+    pub workload: Workload,
     /// Resource use.
     pub resources: ResourceSummary,
     /// Event counters of trial 0 at the first time point (all samples).

@@ -119,6 +119,7 @@ impl Experiment {
             accuracy: r.accuracy(labels),
             readout: r.readout,
             layers: r.layers.clone(),
+            workload: r.workload.metrics(),
             spike_counts: r.spike_counts(),
             predictions: r.predictions,
         }))
@@ -128,7 +129,9 @@ impl Experiment {
         let tick = |k: usize| observer.advance(k as u64);
         let (_, labels) = self.data();
         let c = &self.config;
-        let ideal_accuracy = self.run_ideal(&tick)?.accuracy(labels);
+        let ideal = self.run_ideal(&tick)?;
+        let ideal_accuracy = ideal.accuracy(labels);
+        let workload = ideal.workload.metrics();
         let times: Vec<f64> = c.times.iter().map(|t| t.seconds).collect();
         let mut per_time = vec![Vec::with_capacity(c.trials); times.len()];
         let mut counts = Vec::new();
@@ -174,6 +177,7 @@ impl Experiment {
                 .collect(),
             attribution_time,
             attribution,
+            workload,
             resources: ResourceSummary::of(
                 &plan.mapping,
                 chip.core.rows,

@@ -7,7 +7,7 @@
 use crate::device::statistics::Levels;
 use crate::experiment::{ChipReport, IdealReport, Report};
 use crate::neuron::NeuronModel;
-use crate::sim::Readout;
+use crate::sim::{Readout, Workload};
 
 /// Wall-clock facts of a run, for the speed line of a rendered report (not part of reports).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -101,6 +101,7 @@ fn render_ideal(r: &IdealReport, t: &Timing) -> String {
         );
     }
     let _ = writeln!(s);
+    s.push_str(&workload_line(&r.workload));
     let _ = writeln!(
         s,
         "accuracy  {:.4} ({} / {})",
@@ -256,6 +257,7 @@ fn render_chip(r: &ChipReport, t: &Timing) -> String {
         p.packets,
         p.mean_hops
     );
+    s.push_str(&workload_line(&r.workload));
     let _ = writeln!(
         s,
         "energy    {:.4e} J per inference; latency {:.4e} s per inference",
@@ -268,4 +270,12 @@ fn render_chip(r: &ChipReport, t: &Timing) -> String {
         secs
     );
     s
+}
+
+/// The NeuroBench workload metrics as one line, labelled apart from the chip's physical events.
+fn workload_line(w: &Workload) -> String {
+    format!(
+        "workload  (NeuroBench, per sample) Effective_MACs {:.1}, Effective_ACs {:.1}, Dense {:.1}, ActivationSparsity {:.6}\n",
+        w.effective_macs, w.effective_acs, w.dense, w.activation_sparsity
+    )
 }

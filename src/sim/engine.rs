@@ -1,6 +1,7 @@
 //! Evaluation plan and timestep loop.
 
 use super::ops::{Batch, IdealSynapses, Pool, SynapticOp};
+use super::workload::{SynapseTable, WorkloadCounts};
 use crate::encode::Encoding;
 use crate::network::{Graph, NodeKind, numel};
 use crate::neuron::{
@@ -98,6 +99,8 @@ pub struct RunResult {
     pub layers: Vec<LayerActivity>,
     /// Timesteps simulated.
     pub timesteps: usize,
+    /// Integer totals behind the NeuroBench workload metrics (see [`WorkloadCounts`]).
+    pub workload: WorkloadCounts,
 }
 
 impl RunResult {
@@ -136,6 +139,8 @@ struct Plan {
     preds: Vec<usize>,
     in_len: usize,
     out_len: usize,
+    /// Non-zero weights per input (synaptic layers), for the workload metrics.
+    table: Option<SynapseTable>,
 }
 
 /// A compiled network, ready to run (see the module docs).
@@ -357,6 +362,13 @@ impl Engine {
             if !matches!(op, Op::Input) && preds.is_empty() {
                 return Err(bad("has no incoming edge"));
             }
+            let table = match op {
+                Op::Synaptic(_) => Some(
+                    SynapseTable::of(&node.kind, &node.input_shape, &node.output_shape)
+                        .ok_or_else(|| bad("weights do not match the input/output shapes"))?,
+                ),
+                _ => None,
+            };
             plans.push(Plan {
                 name: node.name.clone(),
                 kind: node.kind.type_name(),
@@ -364,6 +376,7 @@ impl Engine {
                 preds,
                 in_len,
                 out_len,
+                table,
             });
         }
         if numel(&graph.nodes[input].output_shape) == 0 {
@@ -570,7 +583,11 @@ impl Engine {
         let mut outputs = Array2::zeros((n, classes));
         let mut spikes = vec![0u64; self.plans.len()];
         let mut events = vec![0u64; self.plans.len()];
+        let mut workload = self.dense_workload(n, timesteps);
         for (c, &s) in chunks.iter().zip(&starts) {
+            workload.macs += c.macs;
+            workload.acs += c.acs;
+            workload.active += c.active;
             let rows = c.readout.len() / classes.max(1);
             outputs
                 .slice_mut(ndarray::s![s..s + rows, ..])
@@ -621,7 +638,32 @@ impl Engine {
             predictions,
             layers,
             timesteps,
+            workload,
         })
+    }
+
+    /// The workload counts that follow from the shapes alone: samples, dense operations and
+    /// spiking-population outputs of `n` samples × `timesteps` steps.
+    fn dense_workload(&self, n: usize, timesteps: usize) -> WorkloadCounts {
+        let evals = (n * timesteps) as u64;
+        let mut w = WorkloadCounts {
+            samples: n as u64,
+            ..Default::default()
+        };
+        for p in &self.plans {
+            if let Some(t) = &p.table {
+                w.dense += t.dense * evals;
+            }
+            let spiking = match &p.op {
+                Op::Neuron(pop) => pop.spiking(),
+                Op::Fixed(_) => true,
+                _ => false,
+            };
+            if spiking {
+                w.activations += p.out_len as u64 * evals;
+            }
+        }
+        w
     }
 
     fn run_chunk(
@@ -637,6 +679,7 @@ impl Engine {
         let mut readout = vec![0.0f32; rows * classes];
         let mut spikes = vec![0u64; self.plans.len()];
         let mut events = vec![0u64; self.plans.len()];
+        let (mut macs, mut acs, mut active) = (0u64, 0u64, 0u64);
         // Per-sample streams for random encoders.
         if let Source::Encoded { seed, .. } = src {
             for r in 0..rows {
@@ -666,6 +709,8 @@ impl Engine {
                 if plan.constant[i] && t > 0 {
                     if let Op::Synaptic(op) = &p.op {
                         events[i] += w.const_events[i];
+                        macs += w.const_ops[i].0;
+                        acs += w.const_ops[i].1;
                         let _ = op;
                     }
                     continue;
@@ -720,6 +765,10 @@ impl Engine {
                         let ev = (nnz as f64 * op.fan_out()).round() as u64;
                         events[i] += ev;
                         w.const_events[i] = ev;
+                        let ops = self.effective_ops(p, input, rows, &w.nnz);
+                        macs += ops.0;
+                        acs += ops.1;
+                        w.const_ops[i] = ops;
                         let batch = Batch {
                             rows,
                             first_sample: first,
@@ -764,6 +813,9 @@ impl Engine {
                         } else {
                             usize::MAX
                         };
+                        if pop.spiking() {
+                            active += w.nnz[i] as u64;
+                        }
                     }
                     Op::Fixed(pop) => {
                         let sl = pop.state_len();
@@ -777,6 +829,7 @@ impl Engine {
                         }
                         spikes[i] += c;
                         w.nnz[i] = c as usize;
+                        active += c;
                     }
                     Op::Pool(pool) => {
                         for r in 0..rows {
@@ -825,7 +878,51 @@ impl Engine {
             readout,
             spikes,
             events,
+            macs,
+            acs,
+            active,
         }
+    }
+
+    /// Effective synaptic operations (MACs, ACs) of plan `p` on `input` (`[rows, in_len]`).
+    /// Fed by one 0/1 spiking population, every row is binary and, when each input drives the
+    /// same number of non-zero weights, the population's spike count gives the sum.
+    fn effective_ops(&self, p: &Plan, input: &[f32], rows: usize, nnz: &[usize]) -> (u64, u64) {
+        let Some(t) = &p.table else {
+            return (0, 0);
+        };
+        if let [q] = p.preds.as_slice() {
+            let spikes01 = match &self.plans[*q].op {
+                Op::Neuron(pop) => pop.spiking() && !pop.multi_spike(),
+                Op::Fixed(_) => true,
+                _ => false,
+            };
+            if spikes01 {
+                return match (t.uniform, nnz[*q]) {
+                    (Some(u), k) if k != usize::MAX => (0, u as u64 * k as u64),
+                    _ => {
+                        let per = t.per_input.iter().cycle();
+                        let ops = input
+                            .iter()
+                            .zip(per)
+                            .filter(|(v, _)| **v != 0.0)
+                            .map(|(_, &n)| n as u64)
+                            .sum();
+                        (0, ops)
+                    }
+                };
+            }
+        }
+        let (mut m, mut a) = (0u64, 0u64);
+        for r in 0..rows {
+            let (ops, binary) = t.count(&input[r * p.in_len..(r + 1) * p.in_len]);
+            if binary {
+                a += ops;
+            } else {
+                m += ops;
+            }
+        }
+        (m, a)
     }
 }
 
@@ -854,6 +951,8 @@ struct Work {
     scratch: Vec<Vec<f32>>,
     state: Vec<Vec<f32>>,
     const_events: Vec<u64>,
+    /// (MACs, ACs) of each synaptic node at its last evaluation (reused for a constant input).
+    const_ops: Vec<(u64, u64)>,
     /// Non-zero outputs of each node at its last evaluation, when known (else `usize::MAX`).
     nnz: Vec<usize>,
     rngs: Vec<crate::rng::Rng>,
@@ -890,6 +989,7 @@ impl Work {
             scratch,
             state,
             const_events: vec![0; e.plans.len()],
+            const_ops: vec![(0, 0); e.plans.len()],
             nnz: vec![usize::MAX; e.plans.len()],
             rngs: (0..rows).map(|_| crate::rng::stream(0, &[])).collect(),
         }
@@ -907,6 +1007,9 @@ struct ChunkOut {
     readout: Vec<f32>,
     spikes: Vec<u64>,
     events: Vec<u64>,
+    macs: u64,
+    acs: u64,
+    active: u64,
 }
 
 /// Where a run's input comes from (whole data set, or one chunk of it).

@@ -20,6 +20,7 @@ mod chip;
 mod engine;
 mod ops;
 mod synapses;
+mod workload;
 
 pub use chip::{
     ChipAtTime, ChipRun, ChipSetup, Effects, ProgrammedChip, STAGES, dense_mapping, program_chip,
@@ -29,3 +30,4 @@ pub use synapses::{ChipSynapses, LayerCounters, ReadPath};
 
 pub use engine::{CHUNK, Engine, LayerActivity, Readout, RunOptions, RunResult, SimError};
 pub use ops::{Batch, Conv, IdealSynapses, SynapticOp};
+pub use workload::{Workload, WorkloadCounts};
