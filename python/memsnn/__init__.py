@@ -16,5 +16,6 @@ CLI prints; runs release the GIL and stop on Ctrl-C (``KeyboardInterrupt``).
 
 from ._native import Error, __version__
 from ._emulate import Result, emulate
+from ._tools import IvLoop, device_stats, iv, map
 
-__all__ = ["Error", "Result", "emulate", "__version__"]
+__all__ = ["Error", "IvLoop", "Result", "device_stats", "emulate", "iv", "map", "__version__"]

@@ -1,7 +1,7 @@
 """memsnn: run trained spiking neural networks the way a memristor-crossbar chip would."""
 
 import os
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Sequence, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -99,3 +99,40 @@ def emulate(
     Raises ``memsnn.Error`` (the CLI's message) on invalid input and ``KeyboardInterrupt``
     on Ctrl-C.
     """
+
+class IvLoop(NamedTuple):
+    """One frequency of :func:`iv`: the samples and the last period's loop measures."""
+
+    freq_hz: float
+    t: npt.NDArray[np.float64]
+    v: npt.NDArray[np.float64]
+    i: npt.NDArray[np.float64]
+    x: npt.NDArray[np.float64]
+    loop_area: float
+    r_min: float
+    r_max: float
+    pinch_ratio: float
+
+def iv(
+    device: Spec,
+    *,
+    waveform: Optional[str] = None,
+    amplitude: Optional[float] = None,
+    frequencies: Union[None, float, Sequence[float]] = None,
+    cycles: Optional[int] = None,
+) -> List[IvLoop]:
+    """Simulate a memristor's I–V loops, one per frequency (``memsnn iv``)."""
+
+def device_stats(
+    device: Spec,
+    targets: Union[float, Sequence[float]],
+    times: Union[float, Sequence[float]],
+    *,
+    n: int = 200_000,
+    seed: int = 0,
+) -> Dict[str, Any]:
+    """Monte-Carlo statistics of a device card (``memsnn device stats``), as a dict."""
+
+def map(network: Network, chip: Spec = "loihi", *, timesteps: int = 25) -> Dict[str, Any]:
+    """Partition, place and route a network on a chip (``memsnn map``): chip, resources,
+    latency."""

@@ -18,3 +18,18 @@ def emulate(
     progress: Optional[Callable[[int, int], object]] = None,
 ) -> Tuple[str, Optional[npt.NDArray[np.int32]], List[str]]:
     """Run one experiment: (report JSON, spike counts, warnings)."""
+
+def iv(
+    device: str,
+    waveform: Optional[str] = None,
+    amplitude: Optional[float] = None,
+    frequencies: Optional[List[float]] = None,
+    cycles: Optional[int] = None,
+) -> List[Tuple[Any, ...]]:
+    """Per frequency: (freq_hz, t, v, i, x, loop_area, r_min, r_max, pinch_ratio)."""
+
+def device_stats(device: str, targets: List[float], times: List[float], n: int = ..., seed: int = ...) -> str:
+    """The JSON ``memsnn device stats`` prints."""
+
+def map(network: Union[bytes, str], chip: str, timesteps: int = ...) -> str:
+    """JSON {chip, resources, latency}."""

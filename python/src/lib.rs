@@ -312,6 +312,38 @@ fn run_watched(
     })
 }
 
+/// A network argument: NIR file contents or a path.
+enum Net {
+    Bytes(Vec<u8>),
+    Path(PathBuf),
+}
+
+fn network_arg(network: &Bound<'_, PyAny>) -> PyResult<Net> {
+    if let Ok(b) = network.cast::<PyBytes>() {
+        return Ok(Net::Bytes(b.as_bytes().to_vec()));
+    }
+    let p: PathBuf = network.extract().map_err(|_| {
+        Error::new_err("network: expected an nir.NIRGraph, the bytes of a NIR file or a path")
+    })?;
+    Ok(Net::Path(p))
+}
+
+/// The network as a run configuration names it, and its checked graph.
+fn load_network(net: Net) -> PyResult<(NetworkSpec, memsnn::network::Graph)> {
+    Ok(match net {
+        Net::Bytes(b) => {
+            let name = PathBuf::from(MEMORY_NIR);
+            let graph = parse_nir_bytes(b, &name).map_err(error)?.graph;
+            (NetworkSpec::Nir(name), graph)
+        }
+        Net::Path(p) => {
+            let spec = NetworkSpec::Nir(std::path::absolute(&p).unwrap_or(p));
+            let graph = spec.load(Path::new("memsnn")).map_err(error)?;
+            (spec, graph)
+        }
+    })
+}
+
 /// `emulate(network, images, labels, options_json, progress=None)` →
 /// `(report_json, spike_counts or None, warnings)`. `network`: `bytes` of a NIR file or the
 /// path of one; `labels`: `None` runs with zero labels (the caller ignores the accuracies).
@@ -327,18 +359,7 @@ fn emulate<'py>(
 ) -> PyResult<Bound<'py, PyTuple>> {
     let opts: EmulateOptions =
         serde_json::from_str(options).map_err(|e| Error::new_err(format!("bad options: {e}")))?;
-    enum Net {
-        Bytes(Vec<u8>),
-        Path(PathBuf),
-    }
-    let net = if let Ok(b) = network.cast::<PyBytes>() {
-        Net::Bytes(b.as_bytes().to_vec())
-    } else {
-        let p: PathBuf = network.extract().map_err(|_| {
-            Error::new_err("network: expected an nir.NIRGraph, the bytes of a NIR file or a path")
-        })?;
-        Net::Path(p)
-    };
+    let net = network_arg(network)?;
     let images = to_npy(images, "images")?;
     let labels = match labels {
         Some(l) => to_npy(l, "labels")?,
@@ -349,18 +370,7 @@ fn emulate<'py>(
     };
     let par = Par::threads(opts.threads).map_err(error)?;
     let (exp, warnings) = detached(py, move || {
-        let (spec, graph) = match net {
-            Net::Bytes(b) => {
-                let name = PathBuf::from(MEMORY_NIR);
-                let graph = parse_nir_bytes(b, &name).map_err(error)?.graph;
-                (NetworkSpec::Nir(name), graph)
-            }
-            Net::Path(p) => {
-                let spec = NetworkSpec::Nir(std::path::absolute(&p).unwrap_or(p));
-                let graph = spec.load(Path::new("memsnn")).map_err(error)?;
-                (spec, graph)
-            }
-        };
+        let (spec, graph) = load_network(net)?;
         let config = configure(&opts, spec).map_err(error)?;
         let data = Dataset::from_arrays(
             images,
@@ -392,11 +402,174 @@ fn emulate<'py>(
     )
 }
 
+/// A device card from a name, path or JSON (`Named` as JSON text).
+fn card(named: &str) -> PyResult<memsnn::device::DeviceCard> {
+    let named: Named =
+        serde_json::from_str(named).map_err(|e| Error::new_err(format!("bad device: {e}")))?;
+    match named {
+        Named::Name(n) => memsnn::device::DeviceCard::resolve(&n).map_err(error),
+        Named::Json(t) => {
+            memsnn::device::DeviceCard::from_json(&t, Path::new("<device dict>")).map_err(error)
+        }
+    }
+}
+
+/// `iv(device_json, waveform, amplitude, frequencies, cycles)` → per frequency
+/// `(freq_hz, t, v, i, x, loop_area, r_min, r_max, pinch_ratio)`, as `memsnn iv` computes
+/// them (`None` keeps the card's drive setting).
+#[pyfunction]
+#[pyo3(signature = (device, waveform=None, amplitude=None, frequencies=None, cycles=None))]
+fn iv<'py>(
+    py: Python<'py>,
+    device: &str,
+    waveform: Option<&str>,
+    amplitude: Option<f64>,
+    frequencies: Option<Vec<f64>>,
+    cycles: Option<u32>,
+) -> PyResult<Vec<Bound<'py, PyTuple>>> {
+    let card = card(device)?;
+    let mut spec = card.iv.clone();
+    if let Some(w) = waveform {
+        spec.waveform = w.parse().map_err(|e: String| Error::new_err(e))?;
+    }
+    if let Some(a) = amplitude {
+        spec.amplitude = a;
+    }
+    if let Some(f) = frequencies {
+        spec.frequencies = f;
+    }
+    if let Some(c) = cycles {
+        spec.cycles = c;
+    }
+    spec.validate()
+        .map_err(|e| Error::new_err(format!("{}: {}", e.field, e.reason)))?;
+    let loops = detached(py, || {
+        let model = card.require_model().map_err(error)?;
+        memsnn::device::simulate_iv(model, &spec).map_err(error)
+    })?;
+    loops
+        .into_iter()
+        .map(|l| {
+            let (lo, hi) = l.r_range();
+            let (area, pinch) = (l.loop_area(), l.pinch_ratio());
+            let f = l.freq_hz;
+            let arrays = [l.t_s, l.v_v, l.i_a, l.x].map(|v| v.into_pyarray(py).into_any());
+            let [t, v, i, x] = arrays;
+            PyTuple::new(
+                py,
+                [
+                    f.into_pyobject(py)?.into_any(),
+                    t,
+                    v,
+                    i,
+                    x,
+                    area.into_pyobject(py)?.into_any(),
+                    lo.into_pyobject(py)?.into_any(),
+                    hi.into_pyobject(py)?.into_any(),
+                    pinch.into_pyobject(py)?.into_any(),
+                ],
+            )
+        })
+        .collect()
+}
+
+/// `device_stats(device_json, targets, times, n, seed)` → the JSON `memsnn device stats`
+/// prints.
+#[pyfunction]
+#[pyo3(signature = (device, targets, times, n=200_000, seed=0))]
+fn device_stats(
+    py: Python<'_>,
+    device: &str,
+    targets: Vec<f64>,
+    times: Vec<f64>,
+    n: usize,
+    seed: u64,
+) -> PyResult<String> {
+    let card = card(device)?;
+    detached(py, move || {
+        let results = card
+            .statistics
+            .summarise(&targets, &times, n, seed)
+            .map_err(|e| {
+                let opt = e.field.split('[').next().unwrap_or("").to_string();
+                if ["targets", "times", "n"].contains(&opt.as_str()) {
+                    Error::new_err(format!("{}: {}", e.field, e.reason))
+                } else {
+                    error(
+                        anyhow::Error::new(e.within("statistics").in_file(&card.source))
+                            .context(format!("device stats of card `{}`", card.name)),
+                    )
+                }
+            })?;
+        let json = serde_json::json!({
+            "card": card.name,
+            "source": card.source.display().to_string(),
+            "n": n,
+            "seed": seed,
+            "results": results,
+        });
+        Ok(json.to_string())
+    })
+}
+
+/// `map(network, chip_json, timesteps)` → JSON `{chip, resources, latency}`: the network
+/// partitioned, placed and routed on the chip as a chip run maps it (`memsnn map`).
+#[pyfunction]
+#[pyo3(signature = (network, chip, timesteps=25))]
+fn map(py: Python<'_>, network: &Bound<'_, PyAny>, chip: &str, timesteps: u64) -> PyResult<String> {
+    let net = network_arg(network)?;
+    let chip: Named =
+        serde_json::from_str(chip).map_err(|e| Error::new_err(format!("bad chip: {e}")))?;
+    detached(py, move || {
+        let (spec, graph) = load_network(net)?;
+        let mut c = RunConfig::new(
+            spec,
+            DataConfig {
+                images: PathBuf::new(),
+                labels: PathBuf::new(),
+            },
+        )
+        .map_err(error)?;
+        match chip {
+            Named::Name(n) => c
+                .set_chip(&n)
+                .with_context(|| format!("chip={n:?}"))
+                .map_err(error)?,
+            Named::Json(t) => {
+                c.chip = memsnn::chip::ChipSpec::from_json(&t, Path::new("<chip dict>"))
+                    .map_err(error)?
+            }
+        }
+        let plan = memsnn::experiment::plan_chip(&c, &graph).map_err(error)?;
+        let core = &c.chip.core;
+        let resources = memsnn::experiment::ResourceSummary::of(
+            &plan.mapping,
+            core.rows,
+            core.cols,
+            core.neurons,
+        );
+        let counters = memsnn::chip::Counters {
+            samples: 1,
+            timesteps,
+            ..Default::default()
+        };
+        let json = serde_json::json!({
+            "chip": c.chip.name,
+            "resources": resources,
+            "latency": c.chip.latency(&counters, &plan.mapping),
+        });
+        Ok(json.to_string())
+    })
+}
+
 /// The native module.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("Error", m.py().get_type::<Error>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(emulate, m)?)?;
+    m.add_function(wrap_pyfunction!(iv, m)?)?;
+    m.add_function(wrap_pyfunction!(device_stats, m)?)?;
+    m.add_function(wrap_pyfunction!(map, m)?)?;
     Ok(())
 }

@@ -91,12 +91,12 @@ CHIP = dict(chip="loihi", device="pcm", times=["1s", "1d"], trials=2, seed=7)
 
 def test_chip_report_equals_cli(mnist, cli, tmp_path):
     images, labels = mnist[0][:300], mnist[1][:300]
-    r = memsnn.emulate(NIR_FILE, images, labels, attribution=True, r_wire=1.0, **CHIP, **SNNTORCH)
+    r = memsnn.emulate(NIR_FILE, images, labels, attribution=True, **CHIP, **SNNTORCH)
     counts, report = tmp_path / "counts.npy", tmp_path / "report.json"
     code, _, err = cli(
         "emulate", "--network", NIR_FILE, "--data", IMAGES_IDX, "--labels", LABELS_IDX,
         "--samples", 300, "--timesteps", 25, "--chip", "loihi", "--device", "pcm",
-        "--time", "1s,1d", "--trials", 2, "--seed", 7, "--attribution", "--r-wire", 1,
+        "--time", "1s,1d", "--trials", 2, "--seed", 7, "--attribution",
         "--spike-counts", counts, "--report", report,
     )
     assert code == 0, err
