@@ -62,9 +62,10 @@ def main():
         cmd = [args.bin, "emulate", *mode, "--network", str(MLP / "model.nir"), "--data",
                str(IMAGES), "--labels", str(LABELS), "--timesteps", "25"]
         cli = median_seconds(lambda: subprocess.run(cmd, check=True, capture_output=True), args.repeat)
-        py = median_seconds(lambda: memsnn.emulate(graph, images, labels, **kw, **COMMON), args.repeat)
-        print(f"{name}: CLI {cli * 1e3:.1f} ms, Python {py * 1e3:.1f} ms, "
-              f"Python − CLI = {100 * (py - cli) / cli:+.1f} % of the CLI's time")
+        for net_name, net in (("nir.NIRGraph", graph), ("NIR path", str(MLP / "model.nir"))):
+            py = median_seconds(lambda: memsnn.emulate(net, images, labels, **kw, **COMMON), args.repeat)
+            print(f"{name}, network as {net_name}: CLI {cli * 1e3:.1f} ms, Python {py * 1e3:.1f} ms, "
+                  f"Python − CLI = {100 * (py - cli) / cli:+.1f} % of the CLI's time")
 
 
 if __name__ == "__main__":

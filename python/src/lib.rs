@@ -216,7 +216,14 @@ fn to_npy(a: &Bound<'_, PyAny>, name: &str) -> PyResult<NpyArray> {
     macro_rules! as_type {
         ($($t:ty => $v:ident),*) => {$(
             if let Ok(r) = a.extract::<PyReadonlyArrayDyn<'_, $t>>() {
-                return Ok(NpyArray::$v(r.as_array().to_owned()));
+                let view = r.as_array();
+                // A row-major array is copied as one slice.
+                let owned = match r.as_slice() {
+                    Ok(s) => ArrayD::from_shape_vec(view.raw_dim(), s.to_vec())
+                        .expect("shape of the same array"),
+                    Err(_) => view.to_owned(),
+                };
+                return Ok(NpyArray::$v(owned));
             }
         )*};
     }

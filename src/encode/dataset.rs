@@ -146,10 +146,17 @@ fn read_images(path: &Path) -> Result<Images, EncodeError> {
 fn images_from_npy(path: &Path, a: NpyArray) -> Result<Images, EncodeError> {
     let shape = a.shape().to_vec();
     check_images_rank(path, &shape)?;
+    // Row-major arrays are read as slices (iterating a dynamic-rank array is much slower).
+    fn convert<T: Copy>(a: &ndarray::ArrayD<T>, f: impl Fn(T) -> f32) -> Vec<f32> {
+        match a.as_slice() {
+            Some(s) => s.iter().map(|&v| f(v)).collect(),
+            None => a.iter().map(|&v| f(v)).collect(),
+        }
+    }
     let values: Vec<f32> = match a {
-        NpyArray::U8(a) => a.iter().map(|&b| b as f32 / 255.0).collect(),
-        NpyArray::F32(a) => a.iter().copied().collect(),
-        NpyArray::F64(a) => a.iter().map(|&v| v as f32).collect(),
+        NpyArray::U8(a) => convert(&a, |b| b as f32 / 255.0),
+        NpyArray::F32(a) => convert(&a, |v| v),
+        NpyArray::F64(a) => convert(&a, |v| v as f32),
         other => {
             return Err(format_err(
                 path,
