@@ -144,7 +144,7 @@ def emulate(
 
     Raises:
         memsnn.Error: invalid network, arrays, options, chip or card (the CLI's message).
-        KeyboardInterrupt: Ctrl-C during the run (it stops before its next pass).
+        KeyboardInterrupt: Ctrl-C during the run (it stops at its next chunk of samples).
     """
     options = {
         "timesteps": timesteps,

@@ -9,7 +9,8 @@
 //! Errors become `memsnn.Error` (a `ValueError`) carrying the message the CLI prints after
 //! `error: `; a panic anywhere in a call becomes `memsnn.Error` too. While a run is going, the
 //! calling thread wakes every 50 ms to let Python handle signals: Ctrl-C asks the run to stop
-//! ([`Observer::cancelled`]) and raises `KeyboardInterrupt` once it has.
+//! ([`memsnn::cancel::request`]; the engine checks it between chunks of samples) and raises
+//! `KeyboardInterrupt` once it has.
 
 use anyhow::Context;
 use memsnn::crossbar::Compensation;
@@ -29,7 +30,7 @@ use serde::Deserialize;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 pyo3::create_exception!(
@@ -240,7 +241,6 @@ fn to_npy(a: &Bound<'_, PyAny>, name: &str) -> PyResult<NpyArray> {
 struct Watch {
     total: AtomicU64,
     done: AtomicU64,
-    cancel: AtomicBool,
 }
 
 impl Observer for Watch {
@@ -249,9 +249,6 @@ impl Observer for Watch {
     }
     fn advance(&self, n: u64) {
         self.done.fetch_add(n, Ordering::Relaxed);
-    }
-    fn cancelled(&self) -> bool {
-        self.cancel.load(Ordering::Relaxed)
     }
 }
 
@@ -265,7 +262,8 @@ fn run_watched(
     progress: Option<&Py<PyAny>>,
 ) -> PyResult<Report> {
     let watch = Watch::default();
-    py.detach(|| {
+    memsnn::cancel::clear();
+    let result = py.detach(|| {
         std::thread::scope(|s| {
             let (tx, rx) = std::sync::mpsc::channel();
             let watch = &watch;
@@ -305,7 +303,7 @@ fn run_watched(
                             Ok(())
                         });
                         if let Err(e) = checked {
-                            watch.cancel.store(true, Ordering::Relaxed);
+                            memsnn::cancel::request();
                             raised = Some(e);
                         }
                     }
@@ -316,7 +314,9 @@ fn run_watched(
                 }
             }
         })
-    })
+    });
+    memsnn::cancel::clear();
+    result
 }
 
 /// A network argument: NIR file contents or a path.

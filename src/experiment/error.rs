@@ -24,9 +24,6 @@ pub enum ExperimentError {
         /// The deserialiser's message.
         reason: String,
     },
-    /// The observer asked the run to stop ([`Observer::cancelled`](super::Observer::cancelled)).
-    #[error("the run was cancelled")]
-    Cancelled,
     /// A configuration value is invalid.
     #[error("`{field}`: {reason}")]
     Invalid {

@@ -126,12 +126,6 @@ pub trait Observer: Sync {
     fn start(&self, _sample_runs: u64) {}
     /// `n` more sample runs are done.
     fn advance(&self, _n: u64) {}
-    /// True asks the run to stop: it ends with [`ExperimentError::Cancelled`] before its next
-    /// pass over the samples (one pass = the ideal run, or one trial at one time or stage).
-    /// Default false.
-    fn cancelled(&self) -> bool {
-        false
-    }
 }
 
 impl Observer for () {}

@@ -55,7 +55,7 @@ impl Experiment {
             });
         };
         let times: Vec<f64> = self.config.times.iter().map(|t| t.seconds).collect();
-        self.chip_trial(plan, &plan.setup, trial, &times, observer)
+        self.chip_trial(plan, &plan.setup, trial, &times, &tick)
     }
 
     fn chip_trial(
@@ -64,9 +64,8 @@ impl Experiment {
         setup: &ChipSetup,
         trial: u64,
         times: &[f64],
-        observer: &dyn Observer,
+        tick: &(dyn Fn(usize) + Sync),
     ) -> crate::Result<TrialResult> {
-        let tick = |k: usize| observer.advance(k as u64);
         let (x, labels) = self.data();
         let programmed = program_chip(&plan.mapping, setup, self.config.seed, trial)?;
         let mut out = TrialResult {
@@ -75,7 +74,6 @@ impl Experiment {
             counters: Counters::default(),
         };
         for (k, &t) in times.iter().enumerate() {
-            checkpoint(observer)?;
             let r = run_on_chip_with_neurons(
                 &self.inputs.graph,
                 self.disc,
@@ -87,7 +85,7 @@ impl Experiment {
                 trial,
                 x,
                 &self.opts,
-                &tick,
+                tick,
             )?;
             if k == 0 {
                 out.counters = r.counters;
@@ -109,7 +107,6 @@ impl Experiment {
     }
 
     fn report_ideal(&self, observer: &dyn Observer) -> crate::Result<Report> {
-        checkpoint(observer)?;
         let r = self.run_ideal(&|k| observer.advance(k as u64))?;
         let (_, labels) = self.data();
         Ok(Report::Ideal(IdealReport {
@@ -131,14 +128,13 @@ impl Experiment {
         let tick = |k: usize| observer.advance(k as u64);
         let (_, labels) = self.data();
         let c = &self.config;
-        checkpoint(observer)?;
         let ideal_accuracy = self.run_ideal(&tick)?.accuracy(labels);
         let times: Vec<f64> = c.times.iter().map(|t| t.seconds).collect();
         let mut per_time = vec![Vec::with_capacity(c.trials); times.len()];
         let mut counts = Vec::new();
         let mut counters = Counters::default();
         for trial in 0..c.trials as u64 {
-            let r = self.chip_trial(plan, &plan.setup, trial, &times, observer)?;
+            let r = self.chip_trial(plan, &plan.setup, trial, &times, &tick)?;
             if trial == 0 {
                 counters = r.counters;
             }
@@ -151,7 +147,7 @@ impl Experiment {
             .attribution
             .then(|| times.iter().copied().fold(0.0, f64::max));
         let attribution = match attribution_time {
-            Some(t) => Some(self.attribution(plan, t, observer)?),
+            Some(t) => Some(self.attribution(plan, t, &tick)?),
             None => None,
         };
         let chip = &c.chip;
@@ -197,7 +193,7 @@ impl Experiment {
         &self,
         plan: &ChipPlan,
         t: f64,
-        observer: &dyn Observer,
+        tick: &(dyn Fn(usize) + Sync),
     ) -> crate::Result<Vec<StageResult>> {
         let on = plan.setup.effects;
         let mut stages = Vec::with_capacity(STAGES.len());
@@ -216,10 +212,7 @@ impl Experiment {
             };
             let mut acc = Vec::with_capacity(self.config.trials);
             for trial in 0..self.config.trials as u64 {
-                acc.push(
-                    self.chip_trial(plan, &setup, trial, &[t], observer)?
-                        .accuracy[0],
-                );
+                acc.push(self.chip_trial(plan, &setup, trial, &[t], tick)?.accuracy[0]);
             }
             stages.push(StageResult {
                 stage: name.to_string(),
@@ -228,14 +221,6 @@ impl Experiment {
         }
         Ok(stages)
     }
-}
-
-/// Stop here when the observer asks to.
-fn checkpoint(observer: &dyn Observer) -> crate::Result<()> {
-    if observer.cancelled() {
-        return Err(super::ExperimentError::Cancelled.into());
-    }
-    Ok(())
 }
 
 /// `[trials · times]` count matrices (trial-major) as one `[trials, times, samples, classes]`
