@@ -93,6 +93,17 @@ pub fn parse_ron<T: DeserializeOwned>(text: &str, path: &Path) -> Result<T, Conf
         })
 }
 
+/// Parse JSON text into `T` (the same tree a RON file gives, as JSON: what the Python package
+/// sends for a chip or card given as a dict); `path` names it in errors.
+pub fn parse_json<T: DeserializeOwned>(text: &str, path: &Path) -> Result<T, ConfigError> {
+    serde_json::from_str(text).map_err(|e| ConfigError::Parse {
+        path: path.to_path_buf(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })
+}
+
 /// Read and parse a RON file into `T`. Files larger than
 /// [`MAX_RON_BYTES`](crate::budget::MAX_RON_BYTES) (16 MiB) are refused before they are read
 /// whole, and so is anything that streams past it (`/dev/zero`, a pipe).

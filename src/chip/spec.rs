@@ -4,7 +4,7 @@
 //! embedded in the binary. Every number of the presets is cited in the file's comments.
 
 use super::ChipError;
-use crate::config::{FieldError, parse_ron, read_ron};
+use crate::config::{FieldError, parse_json, parse_ron, read_ron};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -254,6 +254,16 @@ impl ChipSpec {
         spec.validate()
             .map_err(|e| ChipError::Config(e.in_file(path)))?;
         spec.source = path.to_path_buf();
+        Ok(spec)
+    }
+
+    /// Parse and validate a chip spec given as JSON (the RON file's fields); `name` stands for
+    /// the file in messages.
+    pub fn from_json(text: &str, name: &Path) -> Result<ChipSpec, ChipError> {
+        let mut spec: ChipSpec = parse_json(text, name)?;
+        spec.validate()
+            .map_err(|e| ChipError::Config(e.in_file(name)))?;
+        spec.source = name.to_path_buf();
         Ok(spec)
     }
 

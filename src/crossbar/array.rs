@@ -24,6 +24,20 @@ pub enum Compensation {
     PerColumn,
 }
 
+impl Compensation {
+    /// From its name on the command line and in Python: `none`, `global` or `column`.
+    pub fn from_name(s: &str) -> Result<Compensation, String> {
+        match s {
+            "none" => Ok(Compensation::None),
+            "global" => Ok(Compensation::Global),
+            "column" => Ok(Compensation::PerColumn),
+            _ => Err(format!(
+                "unknown compensation `{s}` (expected none, global or column)"
+            )),
+        }
+    }
+}
+
 /// One programmed physical array.
 ///
 /// Conductances are kept in f64 for programming and drift; the effective read matrix at the

@@ -88,6 +88,14 @@ impl DeviceCard {
         Ok(card)
     }
 
+    /// Parse and validate a card given as JSON (the RON file's fields); `name` stands for the
+    /// file in messages.
+    pub fn from_json(text: &str, name: &Path) -> Result<Self, DeviceError> {
+        let mut card: DeviceCard = crate::config::parse_json(text, name)?;
+        card.finish(name)?;
+        Ok(card)
+    }
+
     /// Read, parse and validate a card file. Errors name the file, the field and the reason.
     pub fn load(path: &Path) -> Result<Self, DeviceError> {
         let mut card: DeviceCard = read_ron(path)?;

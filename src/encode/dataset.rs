@@ -131,33 +131,7 @@ fn read_npy(path: &Path) -> Result<NpyArray, EncodeError> {
 
 fn read_images(path: &Path) -> Result<Images, EncodeError> {
     if npy::is_npy(&prefix(path)?) {
-        let a = read_npy(path)?;
-        let shape = a.shape().to_vec();
-        check_images_rank(path, &shape)?;
-        let values: Vec<f32> = match a {
-            NpyArray::U8(a) => a.iter().map(|&b| b as f32 / 255.0).collect(),
-            NpyArray::F32(a) => a.iter().copied().collect(),
-            NpyArray::F64(a) => a.iter().map(|&v| v as f32).collect(),
-            other => {
-                return Err(format_err(
-                    path,
-                    format!(
-                        "images of element type {} (shape {shape:?}): expected uint8 (divided by 255), float32 or float64",
-                        other.dtype()
-                    ),
-                ));
-            }
-        };
-        if let Some(i) = values.iter().position(|v| !v.is_finite()) {
-            return Err(format_err(
-                path,
-                format!(
-                    "value {} at flat index {i} is not finite (shape {shape:?})",
-                    values[i]
-                ),
-            ));
-        }
-        Ok(Images { shape, values })
+        images_from_npy(path, read_npy(path)?)
     } else {
         let a = idx::read_idx(path)?;
         check_images_rank(path, &a.shape)?;
@@ -166,6 +140,43 @@ fn read_images(path: &Path) -> Result<Images, EncodeError> {
             values: a.data.iter().map(|&b| b as f32 / 255.0).collect(),
         })
     }
+}
+
+/// Images from a `.npy` array (read from `path`, or in memory and named `path`).
+fn images_from_npy(path: &Path, a: NpyArray) -> Result<Images, EncodeError> {
+    let shape = a.shape().to_vec();
+    check_images_rank(path, &shape)?;
+    // Row-major arrays are read as slices (iterating a dynamic-rank array is much slower).
+    fn convert<T: Copy>(a: &ndarray::ArrayD<T>, f: impl Fn(T) -> f32) -> Vec<f32> {
+        match a.as_slice() {
+            Some(s) => s.iter().map(|&v| f(v)).collect(),
+            None => a.iter().map(|&v| f(v)).collect(),
+        }
+    }
+    let values: Vec<f32> = match a {
+        NpyArray::U8(a) => convert(&a, |b| b as f32 / 255.0),
+        NpyArray::F32(a) => convert(&a, |v| v),
+        NpyArray::F64(a) => convert(&a, |v| v as f32),
+        other => {
+            return Err(format_err(
+                path,
+                format!(
+                    "images of element type {} (shape {shape:?}): expected uint8 (divided by 255), float32 or float64",
+                    other.dtype()
+                ),
+            ));
+        }
+    };
+    if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+        return Err(format_err(
+            path,
+            format!(
+                "value {} at flat index {i} is not finite (shape {shape:?})",
+                values[i]
+            ),
+        ));
+    }
+    Ok(Images { shape, values })
 }
 
 fn check_images_rank(path: &Path, shape: &[usize]) -> Result<(), EncodeError> {
@@ -181,23 +192,34 @@ fn check_images_rank(path: &Path, shape: &[usize]) -> Result<(), EncodeError> {
 }
 
 fn read_labels(path: &Path) -> Result<(Vec<u8>, Vec<usize>), EncodeError> {
-    let (shape, values): (Vec<usize>, Vec<i128>) = if npy::is_npy(&prefix(path)?) {
-        let a = read_npy(path)?;
-        let shape = a.shape().to_vec();
-        let Some(v) = a.integers() else {
-            return Err(format_err(
-                path,
-                format!(
-                    "labels of element type {} (shape {shape:?}): expected an integer type",
-                    a.dtype()
-                ),
-            ));
-        };
-        (shape, v)
+    if npy::is_npy(&prefix(path)?) {
+        labels_from_npy(path, read_npy(path)?)
     } else {
         let a = idx::read_idx(path)?;
-        (a.shape, a.data.iter().map(|&b| b as i128).collect())
+        labels_from_values(path, a.shape, a.data.iter().map(|&b| b as i128).collect())
+    }
+}
+
+/// Labels from a `.npy` array (read from `path`, or in memory and named `path`).
+fn labels_from_npy(path: &Path, a: NpyArray) -> Result<(Vec<u8>, Vec<usize>), EncodeError> {
+    let shape = a.shape().to_vec();
+    let Some(v) = a.integers() else {
+        return Err(format_err(
+            path,
+            format!(
+                "labels of element type {} (shape {shape:?}): expected an integer type",
+                a.dtype()
+            ),
+        ));
     };
+    labels_from_values(path, shape, v)
+}
+
+fn labels_from_values(
+    path: &Path,
+    shape: Vec<usize>,
+    values: Vec<i128>,
+) -> Result<(Vec<u8>, Vec<usize>), EncodeError> {
     if shape.len() != 1 {
         return Err(format_err(
             path,
@@ -243,7 +265,33 @@ impl Dataset {
             }
         }
         let imgs = read_images(images)?;
-        let (mut labs, labels_shape) = read_labels(labels)?;
+        let labs = read_labels(labels)?;
+        Self::assemble(imgs, labs, images, labels, limit)
+    }
+
+    /// A data set from arrays in memory, with the rules and messages of [`read`](Self::read)
+    /// for `.npy` files: `images` `[N, …]` (uint8 divided by 255, float32/float64 as they are),
+    /// `labels` `[N]` of integers in `0..=255`. `images_name` and `labels_name` stand for the
+    /// files in messages (e.g. `images`).
+    pub fn from_arrays(
+        images: NpyArray,
+        labels: NpyArray,
+        images_name: &Path,
+        labels_name: &Path,
+        limit: Option<usize>,
+    ) -> Result<Dataset, EncodeError> {
+        let imgs = images_from_npy(images_name, images)?;
+        let labs = labels_from_npy(labels_name, labels)?;
+        Self::assemble(imgs, labs, images_name, labels_name, limit)
+    }
+
+    fn assemble(
+        imgs: Images,
+        (mut labs, labels_shape): (Vec<u8>, Vec<usize>),
+        images: &Path,
+        labels: &Path,
+        limit: Option<usize>,
+    ) -> Result<Dataset, EncodeError> {
         let n = imgs.shape[0];
         if n != labs.len() {
             return Err(EncodeError::CountMismatch {

@@ -134,14 +134,7 @@ pub struct EmulateArgs {
 }
 
 fn parse_compensation(s: &str) -> Result<Compensation, String> {
-    match s {
-        "none" => Ok(Compensation::None),
-        "global" => Ok(Compensation::Global),
-        "column" => Ok(Compensation::PerColumn),
-        _ => Err(format!(
-            "unknown compensation `{s}` (expected none, global or column)"
-        )),
-    }
+    Compensation::from_name(s)
 }
 
 fn parse_encoding(s: &str) -> Result<Encoding, String> {
