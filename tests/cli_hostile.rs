@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+mod common;
+
 use assert_cmd::Command;
 use ndarray_npy::WriteNpyExt;
 
@@ -15,24 +17,11 @@ fn memsnn() -> Command {
     Command::cargo_bin("memsnn").unwrap()
 }
 
-/// Run, expect exit 1 with exactly one stderr line starting `error:` that contains every
-/// needle; returns the line.
+/// One `error:` line naming the needles (see `common::fails`), never a NaN or `inf J`.
 fn fails(cmd: &mut Command, needles: &[&str]) -> String {
-    let out = cmd.output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(1), "stderr: {stderr}");
-    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert_eq!(lines.len(), 1, "one line expected: {stderr}");
-    assert!(lines[0].starts_with("error: "), "{stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    for n in needles {
-        assert!(lines[0].contains(n), "`{n}` missing from: {}", lines[0]);
-    }
-    assert!(
-        !stderr.contains("NaN") && !stderr.contains("inf J"),
-        "{stderr}"
-    );
-    lines[0].to_string()
+    let line = common::fails(cmd, needles);
+    assert!(!line.contains("NaN") && !line.contains("inf J"), "{line}");
+    line
 }
 
 fn idx(magic: u32, dims: &[u32], data: &[u8]) -> Vec<u8> {
