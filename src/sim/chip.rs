@@ -533,6 +533,7 @@ pub fn dense_mapping(graph: &Graph, rows: usize, cols: usize) -> Result<Mapping,
             bias,
             tiles,
             home_core: home,
+            shared: None,
         });
     }
     let side = (cores.len() as f64).sqrt().ceil().max(1.0) as u32;
@@ -546,6 +547,7 @@ pub fn dense_mapping(graph: &Graph, rows: usize, cols: usize) -> Result<Mapping,
             cols_used: 2 * c,
             neurons: c,
             splitters: 0,
+            subarrays: 1,
         })
         .collect();
     Ok(Mapping {
