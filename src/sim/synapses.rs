@@ -793,6 +793,9 @@ impl SynapticOp for ChipSynapses {
                 o.copy_from_slice(&self.bias);
                 if let Some(sc) = &self.shared {
                     self.read_shared(sc, xin, o, cache, sample, step, &mut c);
+                    if !self.noisy {
+                        cache.copy_from_slice(o);
+                    }
                     for (k, v) in c.iter().enumerate() {
                         cnt[k] = *v as f32;
                         total[k] += v;
