@@ -3,7 +3,7 @@
 mod common;
 use common::shared;
 
-use memsnn::chip::{ChipSpec, Mapping, map_network};
+use memsnn::chip::{ChipSpec, ConvMapping, Mapping, SubarraySpec, map_network};
 use memsnn::crossbar::{Compensation, MapConfig, ReadConfig};
 use memsnn::device::DeviceCard;
 use memsnn::encode::{Dataset, Encoding};
@@ -133,6 +133,40 @@ fn ideal_chip_equals_ideal_engine_on_bundled_cnn() {
     let (g, d, t) = bundled("fashion-cnn");
     // Convolutions unrolled into patches with replicated weights (truenorth, loihi).
     for m in mappings(&g, None) {
+        check(&g, &d, t, &m);
+    }
+}
+
+/// The presets with physical subarrays and either conv mapping.
+fn layouts(graph: &Graph) -> Vec<Mapping> {
+    let mut v = Vec::new();
+    for (chip, sub) in [("loihi", 256), ("truenorth", 64), ("loihi", 48)] {
+        for conv in [ConvMapping::Unrolled, ConvMapping::Shared] {
+            let mut spec = ChipSpec::resolve(chip).unwrap();
+            spec.core.subarray = Some(SubarraySpec {
+                rows: sub,
+                cols: sub,
+            });
+            spec.conv = conv;
+            spec.validate().unwrap();
+            let m = map_network(graph, &spec, 2).unwrap();
+            // Subarrays really cut the cores (more crossbars than cores) for every layout.
+            let tiles: usize = m.layers.iter().map(|l| l.tiles.len()).sum();
+            assert!(tiles > m.cores.iter().filter(|c| c.subarrays > 0).count() || sub == 256);
+            assert_eq!(
+                m.layers.iter().any(|l| l.shared.is_some()),
+                conv == ConvMapping::Shared
+            );
+            v.push(m);
+        }
+    }
+    v
+}
+
+#[test]
+fn both_conv_mappings_on_subarrays_equal_the_ideal_engine_on_bundled_cnn() {
+    let (g, d, t) = bundled("fashion-cnn");
+    for m in layouts(&g) {
         check(&g, &d, t, &m);
     }
 }
