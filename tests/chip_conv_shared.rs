@@ -144,9 +144,14 @@ fn a_shared_kernel_carries_one_programming_error_for_every_position() {
             .collect();
         let same = taps.iter().all(|&t| t == taps[0]);
         // Ideal weight 4/8; the noise moves it away from 0.5.
-        assert!((taps[0] - 0.5).abs() > 1e-6, "{conv:?}: no programming noise");
+        assert!(
+            (taps[0] - 0.5).abs() > 1e-6,
+            "{conv:?}: no programming noise"
+        );
         match conv {
-            ConvMapping::Shared => assert!(same, "shared kernel differs across positions: {taps:?}"),
+            ConvMapping::Shared => {
+                assert!(same, "shared kernel differs across positions: {taps:?}")
+            }
             ConvMapping::Unrolled => assert!(!same, "unrolled copies are independent: {taps:?}"),
         }
     }
@@ -164,7 +169,10 @@ fn shared_reads_and_packets_match_a_hand_count() {
     assert_eq!(lm.tiles[0].inputs, vec![0, 1, 2, 3]);
     assert_eq!(lm.tiles[0].outputs, vec![0, 1]);
     assert_eq!(m.cores.len(), 5);
-    assert_eq!(m.cores.iter().map(|c| c.neurons).collect::<Vec<_>>(), [4, 4, 4, 4, 2]);
+    assert_eq!(
+        m.cores.iter().map(|c| c.neurons).collect::<Vec<_>>(),
+        [4, 4, 4, 4, 2]
+    );
     let home: Vec<u32> = (0..18).map(|e| e / 4).collect();
     assert_eq!(lm.home_core, home);
     let at = operator(&g, &m, &setup(Statistics::default(), true, Effects::ALL), 1);

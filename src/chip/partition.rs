@@ -134,7 +134,10 @@ pub(crate) fn partition_layer(
                     "weights do not match the layer's shapes".into(),
                 ));
             }
-            Ok(finish(dense(node, idx, weight, vec![0.0; out_len], lim), lim))
+            Ok(finish(
+                dense(node, idx, weight, vec![0.0; out_len], lim),
+                lim,
+            ))
         }
         NodeKind::Conv2d { .. } if lim.conv == ConvMapping::Shared => {
             shared_conv(node, idx, lim, unsupported).map(|p| finish(p, lim))

@@ -111,6 +111,11 @@ struct TileOp {
     psum_at: Vec<(u32, u32)>,
 }
 
+/// The read model of one tile at one time point, ready to be assembled into its layer's
+/// operator ([`ChipSynapses::from_tiles`]); the crossbar itself is no longer needed.
+#[derive(Debug, Clone)]
+pub struct TileModel(TileOp);
+
 /// The crossbar-backed operator of one mapped layer (see the module docs).
 #[derive(Debug)]
 pub struct ChipSynapses {
@@ -177,134 +182,176 @@ impl ChipSynapses {
                 crossbars.len()
             )));
         }
+        let tiles = crossbars
+            .iter()
+            .enumerate()
+            .map(|(k, xb)| Self::tile(mapping, li, k, xb, path))
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::from_tiles(mapping, li, tiles, path, source_home, delay, seed, coords)
+    }
+
+    /// The read model of tile `k` of mapping layer `li` from its programmed crossbar (at the
+    /// time point to emulate, compensation selected); see [`ChipSynapses::from_tiles`].
+    pub fn tile(
+        mapping: &Mapping,
+        li: usize,
+        k: usize,
+        xb: &Crossbar,
+        path: &ReadPath,
+    ) -> Result<TileModel, ArrayError> {
+        let layer: &LayerMapping = &mapping.layers[li];
+        let tile = &layer.tiles[k];
+        let pos = |core: usize| mapping.cores[core].position;
+        let read = &path.read;
+        let folded_all = read.adc.is_none();
+        let map = xb.map();
+        let (rows, pcols) = (xb.rows(), xb.cols());
+        if rows != tile.inputs.len() || map.outputs != tile.outputs.len() {
+            return Err(ArrayError::Shape(format!(
+                "layer `{}`: a {rows}-row, {}-output crossbar for a tile of {} inputs and {} outputs",
+                layer.name,
+                map.outputs,
+                tile.inputs.len(),
+                tile.outputs.len()
+            )));
+        }
+        let g = xb.conductances();
+        // Effective unit-input currents [rows, pcols] in siemens (through the wires).
+        let geff = match &path.circuit {
+            Some(params) => {
+                let c = CrossbarCircuit::new(g.view(), params)
+                    .map_err(|e| ArrayError::Shape(format!("IR drop: {e}")))?;
+                c.transfer().t().to_owned()
+            }
+            None => g.clone(),
+        };
+        let inv = 1.0 / map.scale;
+        let (s2, c2) = match &path.per_read {
+            PerReadNoise::Proportional { frac } if *frac > 0.0 => (
+                g.iter()
+                    .map(|&gi| ((frac * gi * inv).powi(2)) as f32)
+                    .collect(),
+                0.0,
+            ),
+            PerReadNoise::Constant { sigma } if *sigma > 0.0 => {
+                (Vec::new(), ((sigma * inv).powi(2)) as f32)
+            }
+            _ => (Vec::new(), 0.0),
+        };
+        let gain = xb.gains().to_vec();
+        let outs = map.outputs;
+        let folded = folded_all && path.per_read == PerReadNoise::None;
+        let (m, width) = if folded {
+            let mut m = vec![0.0f32; rows * outs];
+            for i in 0..rows {
+                for j in 0..outs {
+                    let (a, b) = match map.kind {
+                        MappingKind::Differential => (2 * j, 2 * j + 1),
+                        MappingKind::Offset => (j, outs),
+                    };
+                    let d = f64::from(gain[a]) * geff[[i, a]] - f64::from(gain[b]) * geff[[i, b]];
+                    m[i * outs + j] = (d * inv) as f32;
+                }
+            }
+            (m, outs)
+        } else {
+            (geff.iter().map(|&x| (x * inv) as f32).collect(), pcols)
+        };
+        let mut psum_packets = 0;
+        let mut psum_hops = 0;
+        let (mut krow, mut psum_at) = (Vec::new(), Vec::new());
+        match &layer.shared {
+            None => {
+                let home = |j: usize| layer.home_core[tile.outputs[j] as usize] as usize;
+                for j in 0..outs {
+                    if home(j) != tile.core {
+                        psum_packets += 1;
+                        psum_hops += mesh_hops(pos(tile.core), pos(home(j)));
+                    }
+                }
+            }
+            Some(sc) => {
+                let [_, h, w] = sc.input;
+                krow = tile
+                    .inputs
+                    .iter()
+                    .map(|&r| {
+                        let (c, ky, kx) = sc.row(r);
+                        (
+                            c * h * w,
+                            (ky * sc.dilation[0]) as isize - sc.padding[0] as isize,
+                            (kx * sc.dilation[1]) as isize - sc.padding[1] as isize,
+                        )
+                    })
+                    .collect();
+                let np = sc.positions();
+                psum_at = (0..np)
+                    .map(|q| {
+                        let (mut n, mut hp) = (0u32, 0u32);
+                        for &oc in &tile.outputs {
+                            let home = layer.home_core[oc as usize * np + q] as usize;
+                            if home != tile.core {
+                                n += 1;
+                                hp += mesh_hops(pos(tile.core), pos(home)) as u32;
+                            }
+                        }
+                        (n, hp)
+                    })
+                    .collect();
+            }
+        }
+        let v_per_unit = read.v_read / read.x_max;
+        let consecutive = tile.inputs.windows(2).all(|w| w[1] == w[0] + 1);
+        let consecutive = consecutive && layer.shared.is_none();
+        Ok(TileModel(TileOp {
+            krow,
+            psum_at,
+            first: (consecutive && !tile.inputs.is_empty()).then(|| tile.inputs[0] as usize),
+            inputs: tile.inputs.clone(),
+            outputs: tile.outputs.clone(),
+            m,
+            s2,
+            c2,
+            gain,
+            kind: map.kind,
+            pcols,
+            width,
+            adc_fs: (xb.adc_full_scale() / (map.scale * v_per_unit)) as f32,
+            psum_packets,
+            psum_hops,
+        }))
+    }
+
+    /// Assemble the operator of mapping layer `li` from the read models of its tiles (in
+    /// tile order, see [`ChipSynapses::tile`]), with the other arguments of
+    /// [`ChipSynapses::new`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn from_tiles(
+        mapping: &Mapping,
+        li: usize,
+        tiles: Vec<TileModel>,
+        path: &ReadPath,
+        source_home: Option<&[u32]>,
+        delay: usize,
+        seed: u64,
+        coords: [u64; 3],
+    ) -> Result<Self, ArrayError> {
+        let layer: &LayerMapping = &mapping.layers[li];
+        if tiles.len() != layer.tiles.len() {
+            return Err(ArrayError::Shape(format!(
+                "layer `{}` has {} tiles but {} read models",
+                layer.name,
+                layer.tiles.len(),
+                tiles.len()
+            )));
+        }
         let pos = |core: usize| mapping.cores[core].position;
         let read = &path.read;
         let adc_levels = read.adc.map(|a| steps(a.bits));
         let dac_levels = read.dac.map(|d| steps(d.bits));
-        let mut tiles = Vec::with_capacity(layer.tiles.len());
-        let mut noisy = false;
         let folded_all = read.adc.is_none();
-        for (tile, xb) in layer.tiles.iter().zip(crossbars) {
-            let map = xb.map();
-            let (rows, pcols) = (xb.rows(), xb.cols());
-            if rows != tile.inputs.len() || map.outputs != tile.outputs.len() {
-                return Err(ArrayError::Shape(format!(
-                    "layer `{}`: a {rows}-row, {}-output crossbar for a tile of {} inputs and {} outputs",
-                    layer.name,
-                    map.outputs,
-                    tile.inputs.len(),
-                    tile.outputs.len()
-                )));
-            }
-            let g = xb.conductances();
-            // Effective unit-input currents [rows, pcols] in siemens (through the wires).
-            let geff = match &path.circuit {
-                Some(params) => {
-                    let c = CrossbarCircuit::new(g.view(), params)
-                        .map_err(|e| ArrayError::Shape(format!("IR drop: {e}")))?;
-                    c.transfer().t().to_owned()
-                }
-                None => g.clone(),
-            };
-            let inv = 1.0 / map.scale;
-            let (s2, c2) = match &path.per_read {
-                PerReadNoise::Proportional { frac } if *frac > 0.0 => (
-                    g.iter()
-                        .map(|&gi| ((frac * gi * inv).powi(2)) as f32)
-                        .collect(),
-                    0.0,
-                ),
-                PerReadNoise::Constant { sigma } if *sigma > 0.0 => {
-                    (Vec::new(), ((sigma * inv).powi(2)) as f32)
-                }
-                _ => (Vec::new(), 0.0),
-            };
-            let tile_noisy = !s2.is_empty() || c2 > 0.0;
-            noisy |= tile_noisy;
-            let gain = xb.gains().to_vec();
-            let outs = map.outputs;
-            let folded = folded_all && path.per_read == PerReadNoise::None;
-            let (m, width) = if folded {
-                let mut m = vec![0.0f32; rows * outs];
-                for i in 0..rows {
-                    for j in 0..outs {
-                        let (a, b) = match map.kind {
-                            MappingKind::Differential => (2 * j, 2 * j + 1),
-                            MappingKind::Offset => (j, outs),
-                        };
-                        let d =
-                            f64::from(gain[a]) * geff[[i, a]] - f64::from(gain[b]) * geff[[i, b]];
-                        m[i * outs + j] = (d * inv) as f32;
-                    }
-                }
-                (m, outs)
-            } else {
-                (geff.iter().map(|&x| (x * inv) as f32).collect(), pcols)
-            };
-            let mut psum_packets = 0;
-            let mut psum_hops = 0;
-            let (mut krow, mut psum_at) = (Vec::new(), Vec::new());
-            match &layer.shared {
-                None => {
-                    let home = |j: usize| layer.home_core[tile.outputs[j] as usize] as usize;
-                    for j in 0..outs {
-                        if home(j) != tile.core {
-                            psum_packets += 1;
-                            psum_hops += mesh_hops(pos(tile.core), pos(home(j)));
-                        }
-                    }
-                }
-                Some(sc) => {
-                    let [_, h, w] = sc.input;
-                    krow = tile
-                        .inputs
-                        .iter()
-                        .map(|&r| {
-                            let (c, ky, kx) = sc.row(r);
-                            (
-                                c * h * w,
-                                (ky * sc.dilation[0]) as isize - sc.padding[0] as isize,
-                                (kx * sc.dilation[1]) as isize - sc.padding[1] as isize,
-                            )
-                        })
-                        .collect();
-                    let np = sc.positions();
-                    psum_at = (0..np)
-                        .map(|q| {
-                            let (mut n, mut hp) = (0u32, 0u32);
-                            for &oc in &tile.outputs {
-                                let home = layer.home_core[oc as usize * np + q] as usize;
-                                if home != tile.core {
-                                    n += 1;
-                                    hp += mesh_hops(pos(tile.core), pos(home)) as u32;
-                                }
-                            }
-                            (n, hp)
-                        })
-                        .collect();
-                }
-            }
-            let v_per_unit = read.v_read / read.x_max;
-            let consecutive = tile.inputs.windows(2).all(|w| w[1] == w[0] + 1);
-            let consecutive = consecutive && layer.shared.is_none();
-            tiles.push(TileOp {
-                krow,
-                psum_at,
-                first: (consecutive && !tile.inputs.is_empty()).then(|| tile.inputs[0] as usize),
-                inputs: tile.inputs.clone(),
-                outputs: tile.outputs.clone(),
-                m,
-                s2,
-                c2,
-                gain,
-                kind: map.kind,
-                pcols,
-                width,
-                adc_fs: (xb.adc_full_scale() / (map.scale * v_per_unit)) as f32,
-                psum_packets,
-                psum_hops,
-            });
-        }
+        let tiles: Vec<TileOp> = tiles.into_iter().map(|t| t.0).collect();
+        let noisy = tiles.iter().any(|t| !t.s2.is_empty() || t.c2 > 0.0);
         let folded = folded_all && path.per_read == PerReadNoise::None;
         // Spike packets: one per (input element, distinct destination core off the source core).
         let (mut in_packets, mut in_hops) = (Vec::new(), Vec::new());
@@ -526,7 +573,11 @@ impl ChipSynapses {
                 s.sq.resize(np, 0.0);
                 for (k, &(coff, dy, dx)) in t.krow.iter().enumerate() {
                     let row = &t.m[k * wd..(k + 1) * wd];
-                    let row2 = if prop { &t.s2[k * wd..(k + 1) * wd] } else { &[][..] };
+                    let row2 = if prop {
+                        &t.s2[k * wd..(k + 1) * wd]
+                    } else {
+                        &[][..]
+                    };
                     for oy in 0..oh {
                         let iy = (oy * sh) as isize + dy;
                         if iy < 0 || iy as usize >= h {
