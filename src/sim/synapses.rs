@@ -571,50 +571,29 @@ impl ChipSynapses {
                 }
                 s.sq.clear();
                 s.sq.resize(np, 0.0);
-                for (k, &(coff, dy, dx)) in t.krow.iter().enumerate() {
-                    let row = &t.m[k * wd..(k + 1) * wd];
-                    let row2 = if prop {
-                        &t.s2[k * wd..(k + 1) * wd]
-                    } else {
-                        &[][..]
-                    };
-                    for oy in 0..oh {
-                        let iy = (oy * sh) as isize + dy;
-                        if iy < 0 || iy as usize >= h {
-                            continue;
-                        }
-                        let base = coff + iy as usize * w;
-                        for ox in 0..ow {
-                            let ix = (ox * sw) as isize + dx;
-                            if ix < 0 || ix as usize >= w {
-                                continue;
-                            }
-                            let v = s.xq[base + ix as usize];
-                            if v == 0.0 {
-                                continue;
-                            }
-                            let q = oy * ow + ox;
-                            s.nnz[q] += 1;
-                            if is_count(v, m) {
-                                s.pulses[q] = s.pulses[q].max(v.abs() as u32);
-                            }
-                            let a = &mut s.acc[q * wd..(q + 1) * wd];
-                            for (a, &b) in a.iter_mut().zip(row) {
-                                *a += v * b;
-                            }
-                            if self.noisy {
-                                let v2 = read_variance(v, m);
-                                s.sq[q] += v2;
-                                if prop {
-                                    let a = &mut s.var[q * wd..(q + 1) * wd];
-                                    for (a, &b) in a.iter_mut().zip(row2) {
-                                        *a += v2 * b;
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
+                let acc_in = SharedAcc {
+                    krow: &t.krow,
+                    m: &t.m,
+                    s2: if prop { &t.s2 } else { &[] },
+                    wd,
+                    h,
+                    w,
+                    oh,
+                    ow,
+                    sh,
+                    sw,
+                    xq: &s.xq,
+                    x_max: m,
+                    noisy: self.noisy,
+                };
+                accumulate(
+                    &acc_in,
+                    &mut s.acc,
+                    &mut s.var,
+                    &mut s.nnz,
+                    &mut s.pulses,
+                    &mut s.sq,
+                );
                 let mut rng = self.noisy.then(|| {
                     crate::rng::stream(
                         self.seed,
@@ -711,6 +690,136 @@ impl ChipSynapses {
                 cur.extend_from_slice(a);
                 self.noise(&mut rng, v, cur);
                 self.finish_at(t, cur, o, np, q);
+            }
+        }
+    }
+}
+
+/// The inputs of one shared tile's accumulation over its kernel rows (see [`accumulate`]).
+struct SharedAcc<'a> {
+    krow: &'a [(usize, isize, isize)],
+    m: &'a [f32],
+    /// Per-read variance rows (proportional noise), or empty.
+    s2: &'a [f32],
+    wd: usize,
+    h: usize,
+    w: usize,
+    oh: usize,
+    ow: usize,
+    sh: usize,
+    sw: usize,
+    xq: &'a [f32],
+    x_max: f32,
+    noisy: bool,
+}
+
+/// For every kernel row and every output position where that row sees an active input, add
+/// the row's currents (and variances) into the position's column sums: event-driven im2col.
+/// Dispatched once per call to the widest vector unit the CPU has (AVX-512, AVX2, else the
+/// baseline); the arithmetic (separate multiply and add, no fused multiply-add) and its order
+/// are the same on every path, so the results are bit-identical whatever the CPU.
+fn accumulate(
+    p: &SharedAcc<'_>,
+    acc: &mut [f32],
+    var: &mut [f32],
+    nnz: &mut [u32],
+    pulses: &mut [u32],
+    sq: &mut [f32],
+) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU has AVX-512F (checked just above).
+            return unsafe { accumulate_avx512(p, acc, var, nnz, pulses, sq) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2 (checked just above).
+            return unsafe { accumulate_avx2(p, acc, var, nnz, pulses, sq) };
+        }
+    }
+    accumulate_body(p, acc, var, nnz, pulses, sq)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn accumulate_avx512(
+    p: &SharedAcc<'_>,
+    acc: &mut [f32],
+    var: &mut [f32],
+    nnz: &mut [u32],
+    pulses: &mut [u32],
+    sq: &mut [f32],
+) {
+    accumulate_body(p, acc, var, nnz, pulses, sq)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn accumulate_avx2(
+    p: &SharedAcc<'_>,
+    acc: &mut [f32],
+    var: &mut [f32],
+    nnz: &mut [u32],
+    pulses: &mut [u32],
+    sq: &mut [f32],
+) {
+    accumulate_body(p, acc, var, nnz, pulses, sq)
+}
+
+#[inline(always)]
+fn accumulate_body(
+    p: &SharedAcc<'_>,
+    acc: &mut [f32],
+    var: &mut [f32],
+    nnz: &mut [u32],
+    pulses: &mut [u32],
+    sq: &mut [f32],
+) {
+    let wd = p.wd;
+    let prop = !p.s2.is_empty();
+    for (k, &(coff, dy, dx)) in p.krow.iter().enumerate() {
+        let row = &p.m[k * wd..(k + 1) * wd];
+        let row2 = if prop { &p.s2[k * wd..(k + 1) * wd] } else { &[][..] };
+        for oy in 0..p.oh {
+            let iy = (oy * p.sh) as isize + dy;
+            if iy < 0 || iy as usize >= p.h {
+                continue;
+            }
+            let base = coff + iy as usize * p.w;
+            for ox in 0..p.ow {
+                let ix = (ox * p.sw) as isize + dx;
+                if ix < 0 || ix as usize >= p.w {
+                    continue;
+                }
+                let v = p.xq[base + ix as usize];
+                if v == 0.0 {
+                    continue;
+                }
+                let q = oy * p.ow + ox;
+                nnz[q] += 1;
+                if is_count(v, p.x_max) {
+                    pulses[q] = pulses[q].max(v.abs() as u32);
+                }
+                let a = &mut acc[q * wd..(q + 1) * wd];
+                if v == 1.0 {
+                    for (a, &b) in a.iter_mut().zip(row) {
+                        *a += b;
+                    }
+                } else {
+                    for (a, &b) in a.iter_mut().zip(row) {
+                        *a += v * b;
+                    }
+                }
+                if p.noisy {
+                    let v2 = read_variance(v, p.x_max);
+                    sq[q] += v2;
+                    if prop {
+                        let a = &mut var[q * wd..(q + 1) * wd];
+                        for (a, &b) in a.iter_mut().zip(row2) {
+                            *a += v2 * b;
+                        }
+                    }
+                }
             }
         }
     }
