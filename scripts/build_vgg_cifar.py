@@ -34,7 +34,8 @@ Writes to ``--out`` (default target/vgg-cifar, relative to the repository root):
   snntorch_spike_counts.npy  int32 [200, 10] output spike counts of the full snnTorch run
   rates.json                 per-layer measured spike rates, gains, sizes, versions
 
-Takes about 3 minutes on one CPU thread (mostly convolutions of the 25-step spike trains).
+Takes about 7 minutes of CPU time on one thread, most of it the bisection steps of the two
+64x32x32 layers (18 minutes wall time on the shared 2-core machine with other builds running).
 Check with memsnn (ideal mode):
   target/release/memsnn emulate --network DIR/model.nir --data DIR/images.npy \
       --labels DIR/labels.npy --ideal --timesteps 25 --force --spike-counts counts.npy
