@@ -17,13 +17,17 @@ use std::path::Path;
 const SAMPLES: usize = 300;
 
 fn bundled(name: &str) -> (Graph, Dataset, usize) {
+    bundled_n(name, SAMPLES)
+}
+
+fn bundled_n(name: &str, samples: usize) -> (Graph, Dataset, usize) {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("netlists/{name}/netlist.ron"));
     let n = Netlist::read(&p).unwrap();
     let d = n.dataset.clone().unwrap();
     let g = n.network.clone().unwrap().load(&p).unwrap();
     (
         g,
-        Dataset::read_idx(&d.images, &d.labels, Some(SAMPLES)).unwrap(),
+        Dataset::read_idx(&d.images, &d.labels, Some(samples)).unwrap(),
         n.timesteps,
     )
 }
@@ -167,6 +171,27 @@ fn layouts(graph: &Graph) -> Vec<Mapping> {
 fn both_conv_mappings_on_subarrays_equal_the_ideal_engine_on_bundled_cnn() {
     let (g, d, t) = bundled("fashion-cnn");
     for m in layouts(&g) {
+        check(&g, &d, t, &m);
+    }
+}
+
+#[test]
+fn both_conv_mappings_equal_the_ideal_engine_on_the_deep_network() {
+    // The bundled VGG-style network (5 conv + 2 fc layers, 1.03 M weights): unrolled over
+    // Loihi-style cores (168 of them: a 32×32 mesh) and shared on 256×256 subarrays.
+    let (g, d, t) = bundled_n("fashion-vgg", 40);
+    let mut spec = ChipSpec::resolve("loihi").unwrap();
+    spec.mesh.width = 32;
+    spec.mesh.height = 32;
+    let unrolled = map_network(&g, &spec, 2).unwrap();
+    spec.conv = ConvMapping::Shared;
+    spec.core.subarray = Some(SubarraySpec {
+        rows: 256,
+        cols: 256,
+    });
+    let shared = map_network(&g, &spec, 2).unwrap();
+    assert!(unrolled.cores.len() > 128, "{} cores", unrolled.cores.len());
+    for m in [shared, unrolled] {
         check(&g, &d, t, &m);
     }
 }

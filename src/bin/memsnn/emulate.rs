@@ -328,16 +328,22 @@ pub fn input_files(c: &RunConfig) -> Vec<PathBuf> {
     v
 }
 
-/// Synaptic operations a run does at most (dense estimate), for the work limit.
+/// Synaptic operations a run does at most (every connection active at every step), for the
+/// work limit: `in × out` per fully connected layer, `outputs × C_in/groups × kh × kw` per
+/// convolution.
 fn work_estimate(exp: &Experiment) -> f64 {
+    use memsnn::network::{NodeKind, numel};
     let g = &exp.inputs().graph;
     let weights: f64 = g
         .nodes
         .iter()
         .filter(|n| n.kind.is_synaptic())
-        .map(|n| {
-            (memsnn::network::numel(&n.input_shape) * memsnn::network::numel(&n.output_shape))
-                as f64
+        .map(|n| match &n.kind {
+            NodeKind::Conv2d { weight, .. } => {
+                let s = weight.shape();
+                (numel(&n.output_shape) * s[1] * s[2] * s[3]) as f64
+            }
+            _ => (numel(&n.input_shape) * numel(&n.output_shape)) as f64,
         })
         .sum();
     exp.sample_runs() as f64 * exp.config().timesteps as f64 * weights.max(1.0)
