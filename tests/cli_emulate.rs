@@ -331,7 +331,11 @@ fn four_dimensional_npy_images_give_the_idx_run_of_a_conv_network() {
         Some(100),
     )
     .unwrap();
-    let x = d.images.to_owned().into_shape_with_order((100, 1, 28, 28)).unwrap();
+    let x = d
+        .images
+        .to_owned()
+        .into_shape_with_order((100, 1, 28, 28))
+        .unwrap();
     let y = ndarray::Array1::from_iter(d.labels.iter().map(|&l| i64::from(l)));
     let (xp, yp) = (dir.path().join("x.npy"), dir.path().join("y.npy"));
     ndarray_npy::write_npy(&xp, &x).unwrap();
@@ -350,7 +354,12 @@ fn four_dimensional_npy_images_give_the_idx_run_of_a_conv_network() {
     };
     let a = run(&[], &dir.path().join("a.npy"));
     let b = run(
-        &["--data".as_ref(), xp.as_os_str(), "--labels".as_ref(), yp.as_os_str()],
+        &[
+            "--data".as_ref(),
+            xp.as_os_str(),
+            "--labels".as_ref(),
+            yp.as_os_str(),
+        ],
         &dir.path().join("b.npy"),
     );
     assert_eq!(a, b);

@@ -360,8 +360,8 @@ fn sweep(
     let spec: SweepSpec = if let Ok(text) = spec.extract::<String>()
         && text.trim_start().starts_with('{')
     {
-        let mut s: SweepSpec = serde_json::from_str(&text)
-            .map_err(|e| Error::new_err(format!("spec: {e}")))?;
+        let mut s: SweepSpec =
+            serde_json::from_str(&text).map_err(|e| Error::new_err(format!("spec: {e}")))?;
         if s.netlist.as_os_str().is_empty() {
             return Err(Error::new_err(
                 "spec: field `netlist`: missing: name the netlist to sweep",
@@ -396,7 +396,9 @@ fn sweep(
         samples: opts.samples,
         shard,
     };
-    let (manifest, inputs) = detached(py, move || memsnn::sweep::prepare(&spec, over).map_err(error))?;
+    let (manifest, inputs) = detached(py, move || {
+        memsnn::sweep::prepare(&spec, over).map_err(error)
+    })?;
     let (out, temporary) = match opts.out {
         Some(o) => (o, false),
         None => {
@@ -404,10 +406,8 @@ fn sweep(
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_nanos())
                 .unwrap_or(0);
-            let dir = std::env::temp_dir().join(format!(
-                "memsnn-sweep-{}-{nanos}",
-                std::process::id()
-            ));
+            let dir =
+                std::env::temp_dir().join(format!("memsnn-sweep-{}-{nanos}", std::process::id()));
             (dir, true)
         }
     };
@@ -428,12 +428,12 @@ fn sweep(
                 },
             )
         });
-        let summary = run
-            .map_err(error)?
-            .map_err(|e| error(anyhow::Error::from(e).context(format!("sweep into {}", out.display()))))?;
+        let summary = run.map_err(error)?.map_err(|e| {
+            error(anyhow::Error::from(e).context(format!("sweep into {}", out.display())))
+        })?;
         let _ = summary;
-        let mut records =
-            memsnn::sweep::read_records(&out.join(memsnn::sweep::JSONL), &manifest).map_err(error)?;
+        let mut records = memsnn::sweep::read_records(&out.join(memsnn::sweep::JSONL), &manifest)
+            .map_err(error)?;
         if !temporary {
             memsnn::sweep::write_results(&out, &manifest.plan, &mut records).map_err(error)?;
         }

@@ -779,7 +779,11 @@ fn accumulate_body(
     let prop = !p.s2.is_empty();
     for (k, &(coff, dy, dx)) in p.krow.iter().enumerate() {
         let row = &p.m[k * wd..(k + 1) * wd];
-        let row2 = if prop { &p.s2[k * wd..(k + 1) * wd] } else { &[][..] };
+        let row2 = if prop {
+            &p.s2[k * wd..(k + 1) * wd]
+        } else {
+            &[][..]
+        };
         for oy in 0..p.oh {
             let iy = (oy * p.sh) as isize + dy;
             if iy < 0 || iy as usize >= p.h {
