@@ -160,7 +160,10 @@ fn bad_chip_counts_and_shapes_are_refused() {
         memsnn().args(["map", "--chips", "100000"]),
         &["--chips 100000", "limit of 16384 chips"],
     );
-    fails(memsnn().args(["map", "--chips", "many"]), &["many", "--chips"]);
+    fails(
+        memsnn().args(["map", "--chips", "many"]),
+        &["many", "--chips"],
+    );
     fails(
         memsnn().args(["map", "--chips", "4", "--board-shape", "1x3"]),
         &["a 1×3 board holds 3 chips, not 4", "--board-shape"],
