@@ -97,7 +97,7 @@ impl BoardLayout {
     pub fn slot(&self, k: u32) -> (u32, u32) {
         let w = self.shape.0.max(1);
         let (y, x) = (k / w, k % w);
-        (if y % 2 == 0 { x } else { w - 1 - x }, y)
+        (if y.is_multiple_of(2) { x } else { w - 1 - x }, y)
     }
 
     /// The chip at board slot `(x, y)`, or `None` for an empty slot or a slot off the board.
@@ -106,7 +106,11 @@ impl BoardLayout {
         if s.0 >= w || s.1 >= self.shape.1 {
             return None;
         }
-        let x = if s.1 % 2 == 0 { s.0 } else { w - 1 - s.0 };
+        let x = if s.1.is_multiple_of(2) {
+            s.0
+        } else {
+            w - 1 - s.0
+        };
         let k = s.1 * w + x;
         (k < self.chips).then_some(k)
     }

@@ -1,8 +1,11 @@
-//! Chips: specs of TrueNorth-/Loihi-style multi-core chips, partitioning a network into cores,
-//! placement on a mesh, routing, and per-event energy/latency tables.
+//! Chips: specs of TrueNorth-/Loihi-style multi-core chips and boards of them, partitioning a
+//! network into cores, placement on a mesh, routing, and per-event energy/latency tables.
 //!
 //! - [`ChipSpec`] describes a chip (RON files in `netlists/chips/`, presets `truenorth` and
-//!   `loihi` built in; [`ChipSpec::resolve`] takes a preset name or a path);
+//!   `loihi` built in, and the boards `ns16e`, `nahuku` and `pohoiki-springs`;
+//!   [`ChipSpec::resolve`] takes a preset name or a path); its [`BoardSpec`] puts several chips
+//!   on a board mesh whose chip-to-chip links add latency and energy per chip boundary crossed
+//!   (one chip by default), and a [`Mapping`]'s [`BoardLayout`] says where each chip sits;
 //! - [`map_network`] partitions every synaptic layer of a [`Graph`] into tiles that fit the
 //!   chip's cores, places the cores on the mesh and returns the [`Mapping`] (the contract with
 //!   the chip-mode engine, see [`mapping`](Mapping));

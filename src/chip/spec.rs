@@ -1,7 +1,10 @@
-//! Chip specs: the core geometry, fan-out rule, mesh, timing and energy tables of a chip.
+//! Chip specs: the core geometry, fan-out rule, mesh, timing and energy tables of a chip, and
+//! the board of chips it sits on.
 //!
-//! A spec is a RON file (`netlists/chips/*.ron`); the presets `truenorth` and `loihi` are
-//! embedded in the binary. Every number of the presets is cited in the file's comments.
+//! A spec is a RON file (`netlists/chips/*.ron`); the presets `truenorth` and `loihi` and the
+//! boards of them `ns16e` (16 TrueNorth chips), `nahuku` (32 Loihi chips) and
+//! `pohoiki-springs` (768 Loihi chips) are embedded in the binary. Every number of the presets
+//! is cited in the file's comments (or marked as an estimate where none is published).
 
 use super::ChipError;
 use crate::config::{FieldError, parse_json, parse_ron, read_ron};
@@ -128,7 +131,7 @@ impl BoardSpec {
     pub fn squarest(chips: u32) -> (u32, u32) {
         let n = chips.max(1);
         let mut y = (n as f64).sqrt().floor() as u32;
-        while y > 1 && n % y != 0 {
+        while y > 1 && !n.is_multiple_of(y) {
             y -= 1;
         }
         let x = n / y.max(1);

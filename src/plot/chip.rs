@@ -48,7 +48,7 @@ fn layer_color_of(l: usize, layers: usize) -> RGBColor {
     }
     let h = l as f64 / layers as f64;
     // Alternate lightness so that neighbouring layers differ also in brightness.
-    let light = if l % 2 == 0 { 0.45 } else { 0.62 };
+    let light = if l.is_multiple_of(2) { 0.45 } else { 0.62 };
     let c = HSLColor(h, 0.65, light).to_backend_color();
     RGBColor(c.rgb.0, c.rgb.1, c.rgb.2)
 }
