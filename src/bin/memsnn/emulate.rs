@@ -43,7 +43,8 @@ pub struct EmulateArgs {
     /// chip [netlist's `chips`, else the chip spec's board, 1 for truenorth and loihi].
     #[arg(long, value_name = "N")]
     pub chips: Option<u32>,
-    /// Board mesh of the chips, XxY (e.g. 4x4) [chip spec's board shape, else the squarest grid].
+    /// Board mesh of the chips, XxY (e.g. 4x4), for a board of several chips [chip spec's board
+    /// shape, else the squarest grid].
     #[arg(long, value_name = "XxY")]
     pub board_shape: Option<String>,
     /// Device card: pcm, rram-wan, ideal, … or a card RON file [netlist, else ideal].
@@ -337,6 +338,11 @@ pub fn set_board(c: &mut RunConfig, chips: Option<u32>, shape: Option<&str>) -> 
         c.chip.board.shape = Some((x, y));
     }
     let b = &c.chip.board;
+    if shape.is_some() && b.chips == 1 {
+        bail!(
+            "--board-shape only changes a board of several chips, and this chip has one: give --chips N too"
+        );
+    }
     if let Some((x, y)) = b.shape
         && u64::from(x) * u64::from(y) < u64::from(b.chips)
     {

@@ -29,7 +29,8 @@ pub struct MapArgs {
     /// chip [netlist's `chips`, else the chip spec's board, 1 for truenorth and loihi].
     #[arg(long, value_name = "N")]
     pub chips: Option<u32>,
-    /// Board mesh of the chips, XxY (e.g. 4x4) [chip spec's board shape, else the squarest grid].
+    /// Board mesh of the chips, XxY (e.g. 4x4), for a board of several chips [chip spec's board
+    /// shape, else the squarest grid].
     #[arg(long, value_name = "XxY")]
     pub board_shape: Option<String>,
     /// Crossbar columns per weight: 2 = differential pair, 1 = offset column [2].
