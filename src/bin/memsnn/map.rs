@@ -12,7 +12,8 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::PathBuf;
 
-/// Map a network onto a chip: cores per layer, utilisation, splitters, placement and traffic.
+/// Map a network onto a chip or a board of chips: cores per layer and per chip, utilisation,
+/// splitters, placement and traffic (with chip crossings on a board).
 ///
 /// The chip, the weight mapping and the timesteps come from the netlist's run configuration
 /// (the same one `memsnn emulate` runs); the options replace them.
@@ -39,7 +40,8 @@ pub struct MapArgs {
     /// Timesteps per inference for the latency estimate [netlist, else 25].
     #[arg(long, value_name = "T")]
     pub timesteps: Option<usize>,
-    /// Draw the placement (mesh, cores by layer, link traffic) to this .svg or .png file.
+    /// Draw the placement (mesh, chip edges, cores by layer, link traffic) to this .svg or .png
+    /// file.
     #[arg(long, value_name = "FILE")]
     pub svg: Option<PathBuf>,
 }
