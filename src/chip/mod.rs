@@ -173,12 +173,12 @@ fn flows_of(
                     *f.entry((from, core, FlowKind::Spikes)).or_default() += 1;
                 }
             }
-            if tile.row_block > 0 {
-                for &j in &tile.outputs {
-                    let to = home[l][j as usize] as usize;
-                    if to != core {
-                        *f.entry((core, to, FlowKind::PartialSums)).or_default() += 1;
-                    }
+            // Row blocks > 0 (and a residual skip layer's tiles) send partial sums home.
+            for &j in &tile.outputs {
+                let to = home[l][j as usize];
+                if to != core as u32 && to != u32::MAX {
+                    *f.entry((core, to as usize, FlowKind::PartialSums))
+                        .or_default() += 1;
                 }
             }
         }
@@ -279,20 +279,22 @@ pub fn map_network(
                 h
             })
             .collect();
-        // A skip-path layer of a residual sum adds into the main input's neurons.
+        // A skip-path layer of a residual sum adds into the main input's neurons (where the
+        // main input has one for that element).
         for (l, m) in merges.iter().enumerate() {
             if let Some(p) = *m {
-                home[l] = home[p].clone();
+                for j in 0..home[l].len() {
+                    if home[p][j] != u32::MAX {
+                        home[l][j] = home[p][j];
+                    }
+                }
             }
         }
         let mut neurons = vec![0usize; total];
-        for (_, h) in home
-            .iter()
-            .enumerate()
-            .filter(|(l, _)| merges[*l].is_none())
-        {
-            for &c in h {
-                if c != u32::MAX {
+        for (l, h) in home.iter().enumerate() {
+            for (j, &c) in h.iter().enumerate() {
+                let shared = merges[l].is_some_and(|p| home[p][j] != u32::MAX);
+                if c != u32::MAX && !shared {
                     neurons[c as usize] += 1;
                 }
             }
