@@ -192,22 +192,18 @@ fn draw<DB: DrawingBackend>(
         let edge = |x: u32| ox + (x - x0) as i32 * cell;
         let edge_y = |y: u32| oy + (y - y0) as i32 * cell;
         let stroke = BLACK.mix(0.75).stroke_width(if cell >= 8 { 3 } else { 2 });
-        for x in (x0 + 1..=x1).filter(|x| x % cw == 0) {
+        for x in (x0..=x1 + 1).filter(|x| x.is_multiple_of(cw)) {
             area.draw(&PathElement::new(
                 vec![(edge(x), edge_y(y0)), (edge(x), edge_y(y1) + cell)],
                 stroke,
             ))?;
         }
-        for y in (y0 + 1..=y1).filter(|y| y % ch == 0) {
+        for y in (y0..=y1 + 1).filter(|y| y.is_multiple_of(ch)) {
             area.draw(&PathElement::new(
                 vec![(edge(x0), edge_y(y)), (edge(x1) + cell, edge_y(y))],
                 stroke,
             ))?;
         }
-        area.draw(&Rectangle::new(
-            [(edge(x0), edge_y(y0)), (edge(x1) + cell, edge_y(y1) + cell)],
-            BLACK.mix(0.75).stroke_width(1),
-        ))?;
         let (sx0, sy0) = (x0 / cw, y0 / ch);
         let (sx1, sy1) = (x1 / cw, y1 / ch);
         for sy in sy0..=sy1 {
