@@ -1,6 +1,6 @@
 //! Chip-mode event counters and energy match a hand count on a tiny network (3 → 2 → 1 integrate-and-fire neurons, a hand-made mapping over 3 cores of a 2×2 mesh): crossbar reads, synaptic ops, ADC conversions, neuron updates, spikes, partial-sum and spike packets, hops.
 
-use memsnn::chip::{ChipSpec, Core, EnergyTable, LayerMapping, Mapping, Tile};
+use memsnn::chip::{BoardLayout, ChipSpec, Core, EnergyTable, LayerMapping, Mapping, Tile};
 use memsnn::crossbar::{Adc, AdcRange, Compensation, MapConfig, ReadConfig};
 use memsnn::device::DeviceCard;
 use memsnn::encode::Encoding;
@@ -78,6 +78,7 @@ fn counters_and_energy_match_a_hand_count() {
     let mapping = Mapping {
         chip: "hand".into(),
         mesh: (2, 2),
+        board: BoardLayout::single((2, 2)),
         layers: vec![
             LayerMapping {
                 node: 1,

@@ -107,6 +107,7 @@ fn energy_matches_hand_count() {
         spikes: 30,
         packets: 40,
         hops: 90,
+        ..Counters::default()
     };
     let e = spec().energy(&c);
     // Per inference (÷ 2 samples): 250 + 300 + 220 + 300 + (160 + 450)/2 pJ, barrier 10 × 7 pJ.

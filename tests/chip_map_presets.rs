@@ -34,7 +34,10 @@ fn every_shipped_chip_file_parses_and_validates() {
     }
     assert!(n >= 2);
     let names: Vec<_> = ChipSpec::builtin_names().collect();
-    assert_eq!(names, ["truenorth", "loihi"]);
+    assert_eq!(
+        names,
+        ["truenorth", "loihi", "ns16e", "nahuku", "pohoiki-springs"]
+    );
     let tn = ChipSpec::resolve(
         root()
             .join("netlists/chips/truenorth.ron")

@@ -100,6 +100,7 @@ fn every_emulate_option_changes_a_chip_run_or_is_refused() {
     // Options of a chip run, one at a time.
     for extra in [
         vec!["--chip", "truenorth"],
+        vec!["--chips", "2"],
         vec!["--device", "rram-wan"],
         vec!["--time", "1y"],
         vec!["--trials", "2"],
@@ -128,6 +129,8 @@ fn every_emulate_option_changes_a_chip_run_or_is_refused() {
     changes(&["--time", "1y", "--no-drift"], &year);
     changes(&["--time", "1y", "--compensation", "global"], &year);
     changes(&["--time", "1y", "--compensation", "column"], &year);
+    let two = emulate(d, &with(&["--chips", "2"]));
+    changes(&["--chips", "2", "--board-shape", "1x2"], &two);
     let four = emulate(d, &with(&["--levels", "4"]));
     changes(&["--levels", "4", "--no-levels"], &four);
     // Data and network options.
@@ -184,6 +187,8 @@ fn every_emulate_option_changes_a_chip_run_or_is_refused() {
     refused(d, &with(&["--dt", "0"]), "dt");
     refused(d, &with(&["--timesteps", "0"]), "timesteps");
     refused(d, &with(&["--samples", "0"]), "samples");
+    refused(d, &with(&["--chips", "0"]), "--chips");
+    refused(d, &with(&["--board-shape", "2x2"]), "--board-shape");
     refused(d, &with(&["--samples", "999999"]), "samples");
     refused(d, &with(&["--encoding", "morse"]), "encoding");
     refused(d, &with(&["--bogus"]), "--bogus");
@@ -210,6 +215,8 @@ fn chip_options_are_refused_in_ideal_mode() {
         vec!["--no-wire"],
         vec!["--no-adc"],
         vec!["--same-step"],
+        vec!["--chips", "2"],
+        vec!["--board-shape", "2x1"],
     ] {
         let mut args = vec!["--ideal", "--samples", "10"];
         args.extend(&extra);
@@ -315,6 +322,10 @@ fn every_map_option_changes_the_mapping_or_is_refused() {
     let offset = map(&["--columns-per-weight", "1"]);
     assert_ne!(offset, base);
     assert!(offset.contains("1 column(s) per weight"), "{offset}");
+    let board = map(&["--chips", "2"]);
+    assert_ne!(board, base);
+    assert!(board.contains("board: 2 chips"), "{board}");
+    assert_ne!(map(&["--chips", "2", "--board-shape", "1x2"]), board);
     let slow = map(&["--timesteps", "50"]);
     assert_ne!(slow, base);
     assert!(slow.contains("(50 steps"), "{slow}");
@@ -325,6 +336,8 @@ fn every_map_option_changes_the_mapping_or_is_refused() {
     for (args, needle) in [
         (vec!["--columns-per-weight", "3"], "--columns-per-weight"),
         (vec!["--timesteps", "0"], "--timesteps"),
+        (vec!["--chips", "0"], "--chips"),
+        (vec!["--board-shape", "2x2"], "--board-shape"),
         (vec!["--chip", "nochip"], "--chip"),
         (vec!["--svg", "map.txt"], "format"),
     ] {

@@ -24,9 +24,11 @@ pub enum ChipError {
         /// Which limit is exceeded, with the numbers.
         reason: String,
     },
-    /// The network needs more cores than the mesh has.
+    /// The network needs more cores than the mesh (all chips of the board) has.
     #[error(
-        "network does not fit on chip `{chip}`: it needs {needed} cores, the {width}×{height} mesh has {available} (cores run out at layer `{layer}`)"
+        "network does not fit on chip `{chip}`: it needs {needed} cores, {} (cores run out at layer `{layer}`){}",
+        capacity(*chips, *width, *height, *available),
+        more_chips(*chips, *needed, *width, *height)
     )]
     MeshFull {
         /// The chip's name.
@@ -41,6 +43,8 @@ pub enum ChipError {
         width: u32,
         /// Mesh height.
         height: u32,
+        /// Chips on the board.
+        chips: u32,
     },
     /// The network has a structure the mapper does not handle.
     #[error("layer `{layer}`: cannot be mapped: {reason}")]
@@ -60,4 +64,29 @@ pub enum ChipError {
         /// The inputs it came from.
         inputs: String,
     },
+}
+
+/// "the 2×2 mesh has 4" (one chip) or "2 chips of 2×2 cores have 8".
+fn capacity(chips: u32, width: u32, height: u32, available: usize) -> String {
+    if chips <= 1 {
+        format!("the {width}×{height} mesh has {available}")
+    } else {
+        format!("{chips} chips of {width}×{height} cores have {available}")
+    }
+}
+
+/// How many chips would hold `needed` cores, as a hint.
+fn more_chips(chips: u32, needed: usize, width: u32, height: u32) -> String {
+    let per_chip = (width as usize * height as usize).max(1);
+    let want = needed.div_ceil(per_chip);
+    let max = crate::chip::limits::MAX_CHIPS as usize;
+    if want > max {
+        format!(
+            ": it would need {want} chips, more than the limit of {max} chips per board (a larger core or mesh in the chip spec holds more)"
+        )
+    } else if want > chips as usize {
+        format!(": it needs at least {want} chips (--chips {want}, or `chips` in the netlist)")
+    } else {
+        String::new()
+    }
 }

@@ -173,13 +173,87 @@ fn one() -> usize {
     1
 }
 
-/// A network mapped onto a chip.
+/// Where the chips of a mapping sit: the board mesh and the core mesh of one chip.
+///
+/// Core positions are global: chip `k` occupies the `chip_mesh`-sized block at board slot
+/// [`slot(k)`](Self::slot) (serpentine order: row 0 left to right, row 1 right to left, …), so
+/// [`Mapping::mesh`] is `(chips_x·width, chips_y·height)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BoardLayout {
+    /// Chips on the board (at most `shape.0 × shape.1`; the remaining slots are empty).
+    pub chips: u32,
+    /// Board mesh `(chips_x, chips_y)`.
+    pub shape: (u32, u32),
+    /// Core mesh of one chip `(width, height)`.
+    pub chip_mesh: (u32, u32),
+}
+
+impl BoardLayout {
+    /// One chip whose core mesh is `mesh`.
+    pub fn single(mesh: (u32, u32)) -> Self {
+        BoardLayout {
+            chips: 1,
+            shape: (1, 1),
+            chip_mesh: mesh,
+        }
+    }
+
+    /// The board slot `(x, y)` of chip `k` (serpentine order).
+    pub fn slot(&self, k: u32) -> (u32, u32) {
+        let w = self.shape.0.max(1);
+        let (y, x) = (k / w, k % w);
+        (if y.is_multiple_of(2) { x } else { w - 1 - x }, y)
+    }
+
+    /// The chip at board slot `(x, y)`, or `None` for an empty slot or a slot off the board.
+    pub fn chip_in_slot(&self, s: (u32, u32)) -> Option<u32> {
+        let w = self.shape.0.max(1);
+        if s.0 >= w || s.1 >= self.shape.1 {
+            return None;
+        }
+        let x = if s.1.is_multiple_of(2) {
+            s.0
+        } else {
+            w - 1 - s.0
+        };
+        let k = s.1 * w + x;
+        (k < self.chips).then_some(k)
+    }
+
+    /// The board slot of a global core position.
+    pub fn slot_of(&self, p: (u32, u32)) -> (u32, u32) {
+        (p.0 / self.chip_mesh.0.max(1), p.1 / self.chip_mesh.1.max(1))
+    }
+
+    /// The chip of a global core position (`None` on an empty slot).
+    pub fn chip_of(&self, p: (u32, u32)) -> Option<u32> {
+        self.chip_in_slot(self.slot_of(p))
+    }
+
+    /// Global position of position `q` of chip `k`'s own mesh.
+    pub fn global(&self, k: u32, q: (u32, u32)) -> (u32, u32) {
+        let s = self.slot(k);
+        (s.0 * self.chip_mesh.0 + q.0, s.1 * self.chip_mesh.1 + q.1)
+    }
+
+    /// Chip boundaries an XY route from `a` to `b` crosses (Manhattan distance of their board
+    /// slots: a route along x then y crosses one boundary per slot it moves by).
+    pub fn crossings(&self, a: (u32, u32), b: (u32, u32)) -> u32 {
+        let (sa, sb) = (self.slot_of(a), self.slot_of(b));
+        sa.0.abs_diff(sb.0) + sa.1.abs_diff(sb.1)
+    }
+}
+
+/// A network mapped onto a chip (or a board of chips).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Mapping {
     /// Name of the chip spec.
     pub chip: String,
-    /// Mesh size `(width, height)` in cores.
+    /// Mesh size `(width, height)` in cores: the global mesh of all chips of the board
+    /// (`(chips_x·width, chips_y·height)`; the chip's own mesh for one chip).
     pub mesh: (u32, u32),
+    /// The board: chips, board mesh and the core mesh of one chip.
+    pub board: BoardLayout,
     /// One entry per synaptic layer, in evaluation order.
     pub layers: Vec<LayerMapping>,
     /// The cores used.
@@ -207,4 +281,10 @@ pub struct Counters {
     pub packets: u64,
     /// Σ over packets of their hop counts on the mesh.
     pub hops: u64,
+    /// Packets whose route crosses at least one chip boundary (0 on one chip).
+    #[serde(default)]
+    pub interchip_packets: u64,
+    /// Σ over packets of the chip boundaries their routes cross (0 on one chip).
+    #[serde(default)]
+    pub chip_crossings: u64,
 }

@@ -1,8 +1,11 @@
-//! Chips: specs of TrueNorth-/Loihi-style multi-core chips, partitioning a network into cores,
-//! placement on a mesh, routing, and per-event energy/latency tables.
+//! Chips: specs of TrueNorth-/Loihi-style multi-core chips and boards of them, partitioning a
+//! network into cores, placement on a mesh, routing, and per-event energy/latency tables.
 //!
 //! - [`ChipSpec`] describes a chip (RON files in `netlists/chips/`, presets `truenorth` and
-//!   `loihi` built in; [`ChipSpec::resolve`] takes a preset name or a path);
+//!   `loihi` built in, and the boards `ns16e`, `nahuku` and `pohoiki-springs`;
+//!   [`ChipSpec::resolve`] takes a preset name or a path); its [`BoardSpec`] puts several chips
+//!   on a board mesh whose chip-to-chip links add latency and energy per chip boundary crossed
+//!   (one chip by default), and a [`Mapping`]'s [`BoardLayout`] says where each chip sits;
 //! - [`map_network`] partitions every synaptic layer of a [`Graph`] into tiles that fit the
 //!   chip's cores, places the cores on the mesh and returns the [`Mapping`] (the contract with
 //!   the chip-mode engine, see [`mapping`](Mapping));
@@ -28,15 +31,17 @@ mod mapping;
 mod model;
 mod partition;
 mod place;
+mod residual;
 mod spec;
 
 pub use error::ChipError;
-pub use mapping::{Core, Counters, LayerMapping, Mapping, SharedConv, Tile};
+pub use mapping::{BoardLayout, Core, Counters, LayerMapping, Mapping, SharedConv, Tile};
 pub use model::EnergyBreakdown;
 pub use place::{Link, hops, xy_route};
+pub use residual::primary_input;
 pub use spec::{
-    CHIP_VERSION, ChipSpec, ConvMapping, CoreSpec, Delivery, EnergyTable, Fanout, MeshSpec,
-    SubarraySpec, TimingTable,
+    BoardSpec, CHIP_VERSION, ChipSpec, ConvMapping, CoreSpec, Delivery, EnergyTable, Fanout,
+    MeshSpec, SubarraySpec, TimingTable, limits,
 };
 
 use crate::network::{Graph, NodeKind};
@@ -83,12 +88,32 @@ impl Traffic {
             (p + f.packets, h + f.packets * d)
         })
     }
+
+    /// Packets per timestep that cross a chip boundary, and Σ packets × chip boundaries
+    /// crossed (both 0 on one chip).
+    pub fn crossings(&self, mapping: &Mapping) -> (u64, u64) {
+        self.flows.iter().fold((0, 0), |(p, x), f| {
+            let c = u64::from(mapping.crossings(f.from, f.to));
+            (p + if c > 0 { f.packets } else { 0 }, x + f.packets * c)
+        })
+    }
 }
 
 impl Mapping {
     /// Hops between two cores of the mapping (indices into [`Mapping::cores`]) under XY routing.
     pub fn hops(&self, a: usize, b: usize) -> u32 {
         hops(self.cores[a].position, self.cores[b].position)
+    }
+
+    /// Chip boundaries the XY route between two cores of the mapping crosses (0 on one chip).
+    pub fn crossings(&self, a: usize, b: usize) -> u32 {
+        self.board
+            .crossings(self.cores[a].position, self.cores[b].position)
+    }
+
+    /// The chip (index in fill order, see [`BoardLayout`]) of core `c`.
+    pub fn chip_of(&self, c: usize) -> u32 {
+        self.board.chip_of(self.cores[c].position).unwrap_or(0)
     }
 }
 
@@ -109,11 +134,15 @@ fn synaptic_layers(graph: &Graph) -> (Vec<usize>, Vec<Option<usize>>) {
 /// (source 0 = network input, k + 1 = output of synaptic layer k).
 type Sources = Vec<Vec<Vec<(u32, u32)>>>;
 
+/// The sources of every synaptic layer's inputs; a residual sum is read from its main input
+/// only (see [`primary_input`]).
 fn all_sources(graph: &Graph) -> Result<Sources, ChipError> {
     let (nodes, of_node) = synaptic_layers(graph);
+    let main = residual::main_paths(graph);
+    let g = main.as_ref().unwrap_or(graph);
     nodes
         .iter()
-        .map(|&i| input_sources(graph, i, &of_node))
+        .map(|&i| input_sources(g, i, &of_node))
         .collect()
 }
 
@@ -190,14 +219,20 @@ fn flows_of(
 /// re-partitioned with fewer outputs per tile. Pooling, flatten, scale and neuron populations
 /// become routing (no cores).
 ///
+/// On a board of several chips (`chip.board`) the mesh is the global mesh of all chips (a chip
+/// is a block of it) and cores are assigned to chips layer after layer before placement. A residual sum's skip-path layer sends its partial sums to the home
+/// cores of the sum's main input (see [`primary_input`]).
+///
 /// Errors name the layer and the limit: [`ChipError::LayerTooLarge`] when a layer cannot be
-/// split to fit, [`ChipError::MeshFull`] when the network needs more cores than the mesh has.
+/// split to fit, [`ChipError::MeshFull`] when the network needs more cores than the board's
+/// chips have.
 pub fn map_network(
     graph: &Graph,
     chip: &ChipSpec,
     columns_per_output: usize,
 ) -> Result<Mapping, ChipError> {
-    let (nodes, _) = synaptic_layers(graph);
+    let (nodes, of_node) = synaptic_layers(graph);
+    let merges = residual::sum_merges(graph, &of_node);
     let first_name = || {
         nodes
             .first()
@@ -225,7 +260,7 @@ pub fn map_network(
     let mut caps = vec![base; nodes.len()];
     let sources = all_sources(graph)?;
     let one_target = chip.fanout == Fanout::OneTarget;
-    let avail = chip.mesh_cores();
+    let avail = chip.board_cores();
     loop {
         let plans: Vec<LayerPlan> = nodes
             .iter()
@@ -263,10 +298,11 @@ pub fn map_network(
                     available: avail,
                     width: chip.mesh.width,
                     height: chip.mesh.height,
+                    chips: chip.board.chips,
                 });
             }
         }
-        let home: Vec<Vec<u32>> = plans
+        let mut home: Vec<Vec<u32>> = plans
             .iter()
             .zip(&first)
             .map(|(p, &f)| {
@@ -276,10 +312,22 @@ pub fn map_network(
                     .collect()
             })
             .collect();
+        // A skip-path layer of a residual sum adds into the main input's neurons (where the
+        // main input has one for that element).
+        for (l, m) in merges.iter().enumerate() {
+            if let Some(p) = *m {
+                for j in 0..home[l].len() {
+                    if home[p][j] != u32::MAX {
+                        home[l][j] = home[p][j];
+                    }
+                }
+            }
+        }
         let mut neurons = vec![0usize; total];
-        for h in &home {
-            for &c in h {
-                if c != u32::MAX {
+        for (l, h) in home.iter().enumerate() {
+            for (j, &c) in h.iter().enumerate() {
+                let shared = merges[l].is_some_and(|p| home[p][j] != u32::MAX);
+                if c != u32::MAX && !shared {
                     neurons[c as usize] += 1;
                 }
             }
@@ -349,7 +397,9 @@ pub fn map_network(
         let flows = flows_of(&plans, &first, &home, &sources, one_target);
         let flat: Vec<(usize, usize, u64)> =
             flows.iter().map(|(&(a, b, _), &n)| (a, b, n)).collect();
-        let pos = place::place(total, chip.mesh.width, chip.mesh.height, &flat);
+        let (grid, board) = board_layout(chip);
+        let tiles: Vec<usize> = plans.iter().map(|p| p.tiles.len()).collect();
+        let pos = place::place_board(&tiles, board, &flat);
         let mut cores = Vec::with_capacity(total);
         let mut layers = Vec::with_capacity(plans.len());
         for (l, p) in plans.into_iter().enumerate() {
@@ -388,11 +438,29 @@ pub fn map_network(
         }
         return Ok(Mapping {
             chip: chip.name.clone(),
-            mesh: (chip.mesh.width, chip.mesh.height),
+            mesh: grid,
+            board,
             layers,
             cores,
         });
     }
+}
+
+/// The global mesh `(chips_x·width, chips_y·height)` and the board layout of `chip`.
+fn board_layout(chip: &ChipSpec) -> ((u32, u32), BoardLayout) {
+    let (w, h) = (chip.mesh.width, chip.mesh.height);
+    if chip.board.chips <= 1 {
+        return ((w, h), BoardLayout::single((w, h)));
+    }
+    let shape = chip.board.grid();
+    (
+        (shape.0 * w, shape.1 * h),
+        BoardLayout {
+            chips: chip.board.chips,
+            shape,
+            chip_mesh: (w, h),
+        },
+    )
 }
 
 /// Estimate the traffic of `mapping` (made by [`map_network`] from `graph` on `chip`): packets
@@ -461,6 +529,12 @@ pub struct Routes {
     /// Per synaptic layer, per tile: `(packets, hops)` of the partial sums one read of the tile
     /// sends to its outputs' home cores on other cores.
     pub partial_sums: Vec<Vec<(u32, u32)>>,
+    /// Per synaptic layer, per output element: of those spike packets, the ones that cross a
+    /// chip boundary, and Σ boundaries crossed (zeros on one chip).
+    pub spike_crossings: Vec<Vec<(u32, u32)>>,
+    /// Per synaptic layer, per tile: `(packets, Σ chip boundaries)` of its partial sums that
+    /// cross a chip boundary (zeros on one chip).
+    pub partial_sum_crossings: Vec<Vec<(u32, u32)>>,
 }
 
 /// Per-event packet and hop counts of `mapping` (made by [`map_network`] from `graph` on
@@ -472,6 +546,12 @@ pub fn routes(graph: &Graph, mapping: &Mapping, chip: &ChipSpec) -> Result<Route
         spike_packets: mapping.layers.iter().map(|l| vec![0; l.out_len]).collect(),
         spike_hops: mapping.layers.iter().map(|l| vec![0; l.out_len]).collect(),
         partial_sums: Vec::with_capacity(mapping.layers.len()),
+        spike_crossings: mapping
+            .layers
+            .iter()
+            .map(|l| vec![(0, 0); l.out_len])
+            .collect(),
+        partial_sum_crossings: Vec::with_capacity(mapping.layers.len()),
     };
     let mut seen: Vec<(u32, u32)> = Vec::new();
     for (l, lm) in mapping.layers.iter().enumerate() {
@@ -480,6 +560,7 @@ pub fn routes(graph: &Graph, mapping: &Mapping, chip: &ChipSpec) -> Result<Route
             reason: "the mapping has more layers than the graph".into(),
         })?;
         let mut ps = Vec::with_capacity(lm.tiles.len());
+        let mut xps = Vec::with_capacity(lm.tiles.len());
         for (core, axons) in axons_by_core(&lm.tiles, |t| lm.tile_elements(t), |t| t.core) {
             seen.clear();
             for i in axons {
@@ -495,21 +576,31 @@ pub fn routes(graph: &Graph, mapping: &Mapping, chip: &ChipSpec) -> Result<Route
                 if from != core {
                     r.spike_packets[k][e] += 1;
                     r.spike_hops[k][e] += mapping.hops(from, core);
+                    let x = mapping.crossings(from, core);
+                    if x > 0 {
+                        r.spike_crossings[k][e].0 += 1;
+                        r.spike_crossings[k][e].1 += x;
+                    }
                 }
             }
         }
         for tile in &lm.tiles {
-            let (mut n, mut h) = (0u32, 0u32);
+            let (mut n, mut h, mut xn, mut xs) = (0u32, 0u32, 0u32, 0u32);
             for &j in lm.tile_targets(tile).iter() {
                 let to = lm.home_core[j as usize] as usize;
                 if to != tile.core {
                     n += 1;
                     h += mapping.hops(tile.core, to);
+                    let x = mapping.crossings(tile.core, to);
+                    xn += u32::from(x > 0);
+                    xs += x;
                 }
             }
             ps.push((n, h));
+            xps.push((xn, xs));
         }
         r.partial_sums.push(ps);
+        r.partial_sum_crossings.push(xps);
     }
     Ok(r)
 }

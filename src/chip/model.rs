@@ -4,15 +4,20 @@
 //!
 //! ```text
 //! E = [ n_syn·e_syn + n_read·e_read + n_adc·e_adc + n_neuron·e_neuron
-//!       + n_packet·e_packet + n_hop·e_hop ] / N  +  T·e_barrier
+//!       + n_packet·e_packet + n_hop·e_hop + n_cross·e_link ] / N  +  T·e_barrier
 //! ```
 //!
+//! where `n_cross` is Σ over packets of the chip boundaries their routes cross (0 on one chip)
+//! and `e_link` the board's `link_energy`.
+//!
 //! Latency per inference (s): every layer `l` is a pipeline stage taking
-//! `s_l = r_l·(t_read + ⌈c_l / adcs⌉·t_adc) + h_l·t_hop`, where `r_l` is the reads of a tile
-//! per step (1; the output positions `OH·OW` for a weight-stationary convolution, read one
-//! after another), `c_l` is the most columns any of its
-//! cores converts and `h_l` the longest route into or within it (from the previous layer's
-//! home cores to its cores, and from its tiles to their outputs' home cores). A timestep lasts
+//! `s_l = n_l·(t_read + ⌈c_l / adcs⌉·t_adc) + r_l`, where `n_l` is the reads of a tile per step
+//! (1; the output positions `OH·OW` for a weight-stationary convolution, read one after
+//! another), `c_l` is the most columns any of its
+//! cores converts and `r_l = max (h·t_hop + x·t_link)` the longest route into or within it
+//! (from the previous layer's home cores to its cores, and from its tiles to their outputs'
+//! home cores) of `h` hops crossing `x` chip boundaries (`t_link`: the board's
+//! `link_latency`; on one chip `r_l = h_l·t_hop` for the most hops `h_l`). A timestep lasts
 //! `t_step = max(t_tick, t_compute + t_barrier)` with `t_compute = Σ_l s_l` when spikes are
 //! delivered in the same step (layers run one after the other) and `max_l s_l` when delivery
 //! takes `d ≥ 1` steps (layers run in parallel, pipelined). An inference of `T` steps takes
@@ -35,6 +40,9 @@ pub struct EnergyBreakdown {
     pub neuron: f64,
     /// Packets and their hops on the mesh.
     pub communication: f64,
+    /// Chip-to-chip links: Σ chip boundaries crossed × the board's link energy (0 on one chip).
+    #[serde(default)]
+    pub interchip: f64,
     /// Timestep barriers.
     pub barrier: f64,
     /// Sum of the above.
@@ -56,40 +64,59 @@ impl ChipSpec {
             (
                 "synaptic",
                 b.synaptic,
-                "synaptic_op",
+                "energy.synaptic_op",
                 c.synaptic_ops,
                 e.synaptic_op,
             ),
             (
                 "crossbar_read",
                 b.crossbar_read,
-                "crossbar_read",
+                "energy.crossbar_read",
                 c.crossbar_reads,
                 e.crossbar_read,
             ),
             (
                 "adc",
                 b.adc,
-                "adc_conversion",
+                "energy.adc_conversion",
                 c.adc_conversions,
                 e.adc_conversion,
             ),
             (
                 "neuron",
                 b.neuron,
-                "neuron_update",
+                "energy.neuron_update",
                 c.neuron_updates,
                 e.neuron_update,
             ),
             (
                 "communication",
                 b.communication,
-                "packet",
+                "energy.packet",
                 c.packets,
                 e.packet,
             ),
-            ("communication", b.communication, "hop", c.hops, e.hop),
-            ("barrier", b.barrier, "barrier", c.timesteps, e.barrier),
+            (
+                "communication",
+                b.communication,
+                "energy.hop",
+                c.hops,
+                e.hop,
+            ),
+            (
+                "interchip",
+                b.interchip,
+                "board.link_energy",
+                c.chip_crossings,
+                self.board.link_energy,
+            ),
+            (
+                "barrier",
+                b.barrier,
+                "energy.barrier",
+                c.timesteps,
+                e.barrier,
+            ),
         ];
         for (what, value, field, count, joules) in parts {
             if !value.is_finite() {
@@ -97,7 +124,7 @@ impl ChipSpec {
                     chip: self.name.clone(),
                     what: format!("{what} energy"),
                     inputs: format!(
-                        "{count} events × energy.{field} = {joules} J over {} samples",
+                        "{count} events × {field} = {joules} J over {} samples",
                         c.samples
                     ),
                 });
@@ -126,6 +153,7 @@ impl ChipSpec {
         let adc = per(c.adc_conversions, e.adc_conversion);
         let neuron = per(c.neuron_updates, e.neuron_update);
         let communication = per(c.packets, e.packet) + per(c.hops, e.hop);
+        let interchip = per(c.chip_crossings, self.board.link_energy);
         let barrier = c.timesteps as f64 * e.barrier;
         EnergyBreakdown {
             synaptic,
@@ -133,8 +161,9 @@ impl ChipSpec {
             adc,
             neuron,
             communication,
+            interchip,
             barrier,
-            total: synaptic + crossbar_read + adc + neuron + communication + barrier,
+            total: synaptic + crossbar_read + adc + neuron + communication + barrier + interchip,
             digital_reference: e.reference_synaptic_op.map(|r| per(c.synaptic_ops, r)),
         }
     }
@@ -157,12 +186,17 @@ impl ChipSpec {
             homes.dedup();
             homes.retain(|&h| h < mapping.cores.len());
             let pos = |c: usize| mapping.cores[c].position;
+            // A route's time: its hops, plus the chip boundaries it crosses.
+            let route = |a: usize, b: usize| {
+                let (p, q) = (pos(a), pos(b));
+                hops(p, q) as f64 * t.hop
+                    + mapping.board.crossings(p, q) as f64 * self.board.link_latency
+            };
             let into = prev_homes
                 .iter()
                 .flat_map(|&a| cores.iter().map(move |&b| (a, b)))
-                .map(|(a, b)| hops(pos(a), pos(b)))
-                .max()
-                .unwrap_or(0);
+                .map(|(a, b)| route(a, b))
+                .fold(0.0, f64::max);
             let within = lm
                 .tiles
                 .iter()
@@ -171,15 +205,13 @@ impl ChipSpec {
                         .iter()
                         .map(|&j| lm.home_core[j as usize] as usize)
                         .filter(|&h| h < mapping.cores.len())
-                        .map(|h| hops(pos(tile.core), pos(h)))
+                        .map(|h| route(tile.core, h))
                         .collect::<Vec<_>>()
                 })
-                .max()
-                .unwrap_or(0);
-            let h = into.max(within);
+                .fold(0.0, f64::max);
             // A shared convolution reads its tiles once per output position, one after another.
             let reads = lm.reads_per_step() as f64;
-            stages.push(reads * (t.read + cols.div_ceil(adcs) as f64 * t.adc) + h as f64 * t.hop);
+            stages.push(reads * (t.read + cols.div_ceil(adcs) as f64 * t.adc) + into.max(within));
             prev_homes = homes;
         }
         stages

@@ -1,7 +1,10 @@
-//! Chip specs: the core geometry, fan-out rule, mesh, timing and energy tables of a chip.
+//! Chip specs: the core geometry, fan-out rule, mesh, timing and energy tables of a chip, and
+//! the board of chips it sits on.
 //!
-//! A spec is a RON file (`netlists/chips/*.ron`); the presets `truenorth` and `loihi` are
-//! embedded in the binary. Every number of the presets is cited in the file's comments.
+//! A spec is a RON file (`netlists/chips/*.ron`); the presets `truenorth` and `loihi` and the
+//! boards of them `ns16e` (16 TrueNorth chips), `nahuku` (32 Loihi chips) and
+//! `pohoiki-springs` (768 Loihi chips) are embedded in the binary. Every number of the presets
+//! is cited in the file's comments (or marked as an estimate where none is published).
 
 use super::ChipError;
 use crate::config::{FieldError, parse_json, parse_ron, read_ron};
@@ -11,13 +14,19 @@ use std::path::{Path, PathBuf};
 /// The chip spec format version this build reads.
 pub const CHIP_VERSION: u32 = 1;
 
-/// Built-in chips: `(name, RON text)`.
+/// Built-in chips and boards: `(name, RON text)`.
 const BUILTIN: &[(&str, &str)] = &[
     (
         "truenorth",
         include_str!("../../netlists/chips/truenorth.ron"),
     ),
     ("loihi", include_str!("../../netlists/chips/loihi.ron")),
+    ("ns16e", include_str!("../../netlists/chips/ns16e.ron")),
+    ("nahuku", include_str!("../../netlists/chips/nahuku.ron")),
+    (
+        "pohoiki-springs",
+        include_str!("../../netlists/chips/pohoiki-springs.ron"),
+    ),
 ];
 
 /// One core: a crossbar of `rows` axons × `cols` columns, its neurons and converters.
@@ -132,6 +141,110 @@ impl Default for MeshSpec {
     }
 }
 
+/// The board: several chips of one kind on a 2-D board mesh, joined by chip-to-chip links.
+///
+/// The chips' core meshes join into one global mesh of `(chips_x·width) × (chips_y·height)`
+/// core positions in which chip `k` is a `width × height` block (TrueNorth and Loihi extend
+/// their mesh across chip edges this way); packets follow XY routes over the global mesh, and
+/// every chip boundary a route crosses adds `link_latency` and `link_energy`. Chips are filled
+/// in serpentine order over the board (row 0 left to right, row 1 right to left, …), so that
+/// consecutive chips are neighbours. One chip (the default) is the plain chip.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BoardSpec {
+    /// Chips on the board. Default 1 (at most [`limits::MAX_CHIPS`]).
+    pub chips: u32,
+    /// Board mesh `(chips_x, chips_y)`; it must hold `chips` (slots beyond `chips` stay empty
+    /// and forward packets). `None` = the squarest grid ([`BoardSpec::squarest`]). Default `None`.
+    pub shape: Option<(u32, u32)>,
+    /// Latency a packet adds per chip boundary it crosses, on top of its mesh hops (s). Default 0.
+    pub link_latency: f64,
+    /// Energy per packet per chip boundary crossed, on top of its mesh hops (J). Default 0.
+    pub link_energy: f64,
+}
+
+impl Default for BoardSpec {
+    fn default() -> Self {
+        BoardSpec {
+            chips: 1,
+            shape: None,
+            link_latency: 0.0,
+            link_energy: 0.0,
+        }
+    }
+}
+
+impl BoardSpec {
+    /// The squarest board of `chips` chips: `x × y = chips` with `y ≤ x ≤ 2y` when such a
+    /// factorisation exists (2 → 2×1, 16 → 4×4, 32 → 8×4, 768 → 32×24), else
+    /// `⌈√chips⌉ × ⌈chips/⌈√chips⌉⌉` with a few empty slots (7 → 3×3).
+    pub fn squarest(chips: u32) -> (u32, u32) {
+        let n = chips.max(1);
+        let mut y = (n as f64).sqrt().floor() as u32;
+        while y > 1 && !n.is_multiple_of(y) {
+            y -= 1;
+        }
+        let x = n / y.max(1);
+        if x <= 2 * y.max(1) {
+            return (x, y.max(1));
+        }
+        let x = (n as f64).sqrt().ceil() as u32;
+        (x, n.div_ceil(x))
+    }
+
+    /// The board mesh `(chips_x, chips_y)` in effect: `shape`, else the squarest grid.
+    pub fn grid(&self) -> (u32, u32) {
+        self.shape.unwrap_or_else(|| Self::squarest(self.chips))
+    }
+
+    /// Check values; the error names the field (within `board`).
+    pub fn validate(&self) -> Result<(), FieldError> {
+        if self.chips == 0 {
+            return Err(FieldError::new("chips", "must be at least 1"));
+        }
+        if self.chips > limits::MAX_CHIPS {
+            return Err(FieldError::new(
+                "chips",
+                format!(
+                    "{} chips is above the limit of {} chips per board",
+                    self.chips,
+                    limits::MAX_CHIPS
+                ),
+            ));
+        }
+        if let Some((x, y)) = self.shape {
+            let slots = u64::from(x) * u64::from(y);
+            if x == 0 || y == 0 {
+                return Err(FieldError::new(
+                    "shape",
+                    format!("{x}×{y} has no chip slots: both sides must be at least 1"),
+                ));
+            }
+            if slots < u64::from(self.chips) {
+                return Err(FieldError::new(
+                    "shape",
+                    format!(
+                        "a {x}×{y} board holds {slots} chips, not {}: give a larger shape, or none for the squarest grid",
+                        self.chips
+                    ),
+                ));
+            }
+            if slots > u64::from(limits::MAX_CHIPS) {
+                return Err(FieldError::new(
+                    "shape",
+                    format!(
+                        "{x}×{y} = {slots} chip slots is above the limit of {}",
+                        limits::MAX_CHIPS
+                    ),
+                ));
+            }
+        }
+        bounded("link_latency", self.link_latency, limits::MAX_TIME, "s")?;
+        bounded("link_energy", self.link_energy, limits::MAX_ENERGY, "J")?;
+        Ok(())
+    }
+}
+
 /// When a layer's output spikes reach the next layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub enum Delivery {
@@ -215,6 +328,8 @@ pub struct ChipSpec {
     pub fixed_point_neurons: bool,
     /// How convolutions are laid out (`Unrolled`, default, or `Shared`).
     pub conv: ConvMapping,
+    /// The board: chip count, board mesh and chip-to-chip links. Default one chip.
+    pub board: BoardSpec,
     /// Where the spec came from (file path, or `<builtin name>`); not read from files.
     #[serde(skip)]
     pub source: PathBuf,
@@ -233,6 +348,7 @@ impl Default for ChipSpec {
             energy: EnergyTable::default(),
             fixed_point_neurons: false,
             conv: ConvMapping::Unrolled,
+            board: BoardSpec::default(),
             source: PathBuf::new(),
         }
     }
@@ -258,6 +374,10 @@ pub mod limits {
     /// Largest energy of one event (`energy.*`): 1 mJ (real chips: fJ to nJ); with at most
     /// 2⁶⁴ events, every energy stays finite.
     pub const MAX_ENERGY: f64 = 1e-3;
+    /// Most chips on one board (`board.chips`, and the slots of `board.shape`): 16,384, the
+    /// most chips Loihi's mesh protocol addresses (Davies et al., IEEE Micro 2018; Pohoiki
+    /// Springs has 768).
+    pub const MAX_CHIPS: u32 = 1 << 14;
 }
 
 fn bounded(field: &str, v: f64, max: f64, unit: &str) -> Result<(), FieldError> {
@@ -337,9 +457,14 @@ impl ChipSpec {
         })
     }
 
-    /// Number of cores on the mesh.
+    /// Number of cores on the mesh (of one chip).
     pub fn mesh_cores(&self) -> usize {
         self.mesh.width as usize * self.mesh.height as usize
+    }
+
+    /// Number of cores on all chips of the board (`board.chips × mesh_cores()`).
+    pub fn board_cores(&self) -> usize {
+        self.board.chips as usize * self.mesh_cores()
     }
 
     /// Check values; the error names the offending field.
@@ -463,6 +588,7 @@ impl ChipSpec {
         ] {
             bounded(f, v, limits::MAX_ENERGY, "J").map_err(|e| e.within("energy"))?;
         }
+        self.board.validate().map_err(|e| e.within("board"))?;
         Ok(())
     }
 }

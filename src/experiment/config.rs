@@ -283,6 +283,9 @@ impl RunConfig {
         if let Some(r) = n.r_wire {
             c.crossbar.r_wire = r;
         }
+        if let Some(chips) = n.chips {
+            c.chip.board.chips = chips;
+        }
         Ok(c)
     }
 

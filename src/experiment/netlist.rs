@@ -80,6 +80,10 @@ pub struct Netlist {
     pub r_wire: Option<f64>,
     /// Chip mode: uniform conductance levels replacing the card's. Default none (the card's).
     pub levels: Option<u32>,
+    /// Chip mode: chips of the chip's kind on one board, replacing the spec's `board.chips`
+    /// (1 to 16,384; the board mesh is the spec's `board.shape`, else the squarest grid).
+    /// Default none (the chip spec's, 1 for the single-chip presets).
+    pub chips: Option<u32>,
 }
 
 impl Default for Netlist {
@@ -101,6 +105,7 @@ impl Default for Netlist {
             compensation: None,
             r_wire: None,
             levels: None,
+            chips: None,
         }
     }
 }
@@ -172,6 +177,18 @@ impl Netlist {
         {
             return Err(FieldError::new("levels", format!("{l} must be at least 2")));
         }
+        if let Some(n) = self.chips {
+            let max = crate::chip::limits::MAX_CHIPS;
+            if n == 0 {
+                return Err(FieldError::new("chips", "must be at least 1"));
+            }
+            if n > max {
+                return Err(FieldError::new(
+                    "chips",
+                    format!("{n} is above the limit of {max} chips per board"),
+                ));
+            }
+        }
         if let Some(DatasetSpec {
             samples: Some(0), ..
         }) = self.dataset
@@ -222,6 +239,8 @@ mod tests {
             ("trials: Some(0)", "trials"),
             ("r_wire: Some(-1.0)", "r_wire"),
             ("levels: Some(1)", "levels"),
+            ("chips: Some(0)", "chips"),
+            ("chips: Some(100000)", "chips"),
         ] {
             let n: Netlist = parse_ron(
                 &format!("(network: Nir(\"m.nir\"), {text})"),

@@ -187,10 +187,22 @@ pub struct StageResult {
 pub struct ResourceSummary {
     /// Cores used.
     pub cores: usize,
-    /// Cores of the chip's mesh.
+    /// Cores of the chip's mesh (of all chips of the board).
     pub mesh_cores: usize,
-    /// Mesh `(width, height)`.
+    /// Mesh `(width, height)` (the global mesh of all chips of the board).
     pub mesh: (u32, u32),
+    /// Chips on the board.
+    #[serde(default = "one")]
+    pub chips: u32,
+    /// Board mesh `(chips_x, chips_y)`.
+    #[serde(default = "one_by_one")]
+    pub board: (u32, u32),
+    /// Core mesh of one chip `(width, height)`.
+    #[serde(default)]
+    pub chip_mesh: (u32, u32),
+    /// Cores used on each chip (in fill order).
+    #[serde(default)]
+    pub chip_cores: Vec<usize>,
     /// Crossbar rows in use / rows of the used cores.
     pub row_utilisation: f64,
     /// Crossbar columns in use / columns of the used cores.
@@ -207,15 +219,34 @@ pub struct ResourceSummary {
     pub weight_cells: usize,
 }
 
+fn one() -> u32 {
+    1
+}
+
+fn one_by_one() -> (u32, u32) {
+    (1, 1)
+}
+
 impl ResourceSummary {
     /// Summarise `mapping` on cores of `rows × cols` with `neurons` neurons each.
     pub fn of(mapping: &Mapping, rows: usize, cols: usize, neurons: usize) -> Self {
         let n = mapping.cores.len();
         let frac = |used: usize, cap: usize| used as f64 / (cap * n).max(1) as f64;
+        let b = &mapping.board;
+        let mut chip_cores = vec![0usize; b.chips as usize];
+        for c in 0..n {
+            if let Some(k) = chip_cores.get_mut(mapping.chip_of(c) as usize) {
+                *k += 1;
+            }
+        }
         ResourceSummary {
             cores: n,
-            mesh_cores: (mapping.mesh.0 * mapping.mesh.1) as usize,
+            mesh_cores: b.chips as usize * b.chip_mesh.0 as usize * b.chip_mesh.1 as usize,
             mesh: mapping.mesh,
+            chips: b.chips,
+            board: b.shape,
+            chip_mesh: b.chip_mesh,
+            chip_cores,
             row_utilisation: frac(mapping.cores.iter().map(|c| c.rows_used).sum(), rows),
             col_utilisation: frac(mapping.cores.iter().map(|c| c.cols_used).sum(), cols),
             neuron_utilisation: frac(
@@ -273,6 +304,12 @@ pub struct PerInference {
     pub packets: f64,
     /// Mean hops per packet.
     pub mean_hops: f64,
+    /// Packets crossing a chip boundary.
+    #[serde(default)]
+    pub interchip_packets: f64,
+    /// Chip boundaries crossed (Σ over packets).
+    #[serde(default)]
+    pub chip_crossings: f64,
     /// Energy (J).
     pub energy: f64,
     /// Latency (s).
@@ -295,6 +332,8 @@ impl PerInference {
             } else {
                 0.0
             },
+            interchip_packets: c.interchip_packets as f64 / n,
+            chip_crossings: c.chip_crossings as f64 / n,
             energy,
             latency,
         }

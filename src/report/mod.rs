@@ -155,6 +155,14 @@ fn render_chip(r: &ChipReport, t: &Timing) -> String {
         chip.delivery.steps(),
         if c.effects.timing { "" } else { ", off" }
     );
+    if chip.board.chips > 1 {
+        let (x, y) = chip.board.grid();
+        let _ = writeln!(
+            s,
+            "board     {} chips on a {x}×{y} board, link {:.3e} s and {:.3e} J per chip boundary crossed",
+            chip.board.chips, chip.board.link_latency, chip.board.link_energy
+        );
+    }
     let onoff = |b: bool| if b { "on" } else { "off" };
     let e = &c.effects;
     let _ = writeln!(
@@ -258,6 +266,38 @@ fn render_chip(r: &ChipReport, t: &Timing) -> String {
             crate::chip::ConvMapping::Shared => "shared (weight-stationary)",
         }
     );
+    if res.chips > 1 {
+        let per_chip = res.chip_mesh.0 as usize * res.chip_mesh.1 as usize;
+        let used: Vec<String> = res
+            .chip_cores
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(|(k, n)| format!("chip {k} {n}"))
+            .collect();
+        let idle = res.chip_cores.iter().filter(|n| **n == 0).count();
+        let more = used.len().saturating_sub(12);
+        let mut used = used;
+        used.truncate(12);
+        if more > 0 {
+            used.push(format!("… ({more} more)"));
+        }
+        let _ = writeln!(
+            s,
+            "chips     {} chips of {}×{} cores on a {}×{} board; cores used per chip (of {per_chip}): {}{}",
+            res.chips,
+            res.chip_mesh.0,
+            res.chip_mesh.1,
+            res.board.0,
+            res.board.1,
+            used.join(", "),
+            if idle > 0 {
+                format!("; {idle} chip(s) unused")
+            } else {
+                String::new()
+            }
+        );
+    }
     let _ = writeln!(
         s,
         "per inference (trial 0, t = {}): {:.0} crossbar reads, {:.0} synaptic ops, {:.0} ADC conversions, {:.0} spikes, {:.0} packets, {:.2} mean hops",
@@ -272,6 +312,13 @@ fn render_chip(r: &ChipReport, t: &Timing) -> String {
         p.packets,
         p.mean_hops
     );
+    if res.chips > 1 {
+        let _ = writeln!(
+            s,
+            "inter-chip (per inference): {:.0} packets cross a chip boundary, {:.0} chip crossings",
+            p.interchip_packets, p.chip_crossings
+        );
+    }
     s.push_str(&workload_line(&r.workload));
     let _ = writeln!(
         s,

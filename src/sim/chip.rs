@@ -204,7 +204,9 @@ pub struct ChipRun {
 /// For each mapped layer, the home core of the neuron feeding each of its input elements, or
 /// `None` when the layer is fed by the network input. Pooling in between maps element `e` of
 /// the layer input to element `⌊e·n_src/n_in⌋` of the source layer (the same channel for
-/// channel-major layouts).
+/// channel-major layouts). A node with several inputs (a residual sum) is followed through its
+/// main input ([`crate::chip::primary_input`]: the sum lives, and its spikes leave, where its
+/// synaptic input is summed), not through a skip edge.
 pub fn source_homes(graph: &Graph, mapping: &Mapping) -> Vec<Option<Vec<u32>>> {
     let by_node: HashMap<usize, usize> = mapping
         .layers
@@ -218,7 +220,11 @@ pub fn source_homes(graph: &Graph, mapping: &Mapping) -> Vec<Option<Vec<u32>>> {
         .map(|l| {
             let mut n = l.node;
             loop {
-                let p = graph.predecessors(n).find(|&p| p < n)?;
+                let p = if n == l.node {
+                    graph.predecessors(n).find(|&p| p < n)?
+                } else {
+                    crate::chip::primary_input(graph, n)?
+                };
                 if matches!(graph.nodes[p].kind, NodeKind::Input) {
                     return None;
                 }
@@ -417,7 +423,8 @@ impl ChipAtTime {
                 .position(|&n| n == i)
                 .map(|l| Box::new(Shared(self.ops[l].clone())) as Box<dyn SynapticOp>)
         })?;
-        let before: Vec<[u64; 5]> = self.ops.iter().map(|o| o.counters().totals()).collect();
+        let before: Vec<[u64; super::synapses::COUNTERS]> =
+            self.ops.iter().map(|o| o.counters().totals()).collect();
         let result = engine.run(data, opts, progress)?;
         let mut c = Counters {
             samples: data.nrows() as u64,
@@ -431,6 +438,8 @@ impl ChipAtTime {
             c.adc_conversions += a[2] - b[2];
             c.packets += a[3] - b[3];
             c.hops += a[4] - b[4];
+            c.interchip_packets += a[5] - b[5];
+            c.chip_crossings += a[6] - b[6];
         }
         for act in &result.layers {
             if let Some(node) = graph
@@ -625,6 +634,7 @@ pub fn dense_mapping(graph: &Graph, rows: usize, cols: usize) -> Result<Mapping,
     Ok(Mapping {
         chip: format!("dense {rows}×{cols}"),
         mesh: (side, side),
+        board: crate::chip::BoardLayout::single((side, side)),
         layers,
         cores,
     })

@@ -23,8 +23,8 @@
 //! (input, output) once, which halves the work. A constant input (direct encoding) is read once
 //! per sample; later steps reuse the noise-free currents (adding fresh noise) or the outputs.
 //! A delivery latency of `d` steps makes the layer see its input of `d` steps before (zero
-//! before that). Event counts (reads, synaptic ops, ADC conversions, packets, hops) go to
-//! [`LayerCounters`].
+//! before that). Event counts (reads, synaptic ops, ADC conversions, packets, hops, and the
+//! packets crossing chip boundaries on a board) go to [`LayerCounters`].
 
 use crate::chip::{LayerMapping, Mapping, SharedConv};
 use crate::crossbar::{
@@ -50,25 +50,37 @@ pub struct LayerCounters {
     pub packets: AtomicU64,
     /// Σ over packets of their mesh hops.
     pub hops: AtomicU64,
+    /// Packets whose route crosses a chip boundary (boards of several chips).
+    pub interchip_packets: AtomicU64,
+    /// Σ over packets of the chip boundaries their routes cross.
+    pub chip_crossings: AtomicU64,
 }
 
+/// Number of event counters of a layer (see [`LayerCounters::totals`]).
+pub const COUNTERS: usize = 7;
+
 impl LayerCounters {
-    fn add(&self, c: &[u64; 5]) {
+    fn add(&self, c: &[u64; COUNTERS]) {
         self.reads.fetch_add(c[0], Ordering::Relaxed);
         self.synaptic_ops.fetch_add(c[1], Ordering::Relaxed);
         self.adc_conversions.fetch_add(c[2], Ordering::Relaxed);
         self.packets.fetch_add(c[3], Ordering::Relaxed);
         self.hops.fetch_add(c[4], Ordering::Relaxed);
+        self.interchip_packets.fetch_add(c[5], Ordering::Relaxed);
+        self.chip_crossings.fetch_add(c[6], Ordering::Relaxed);
     }
 
-    /// The current totals `[reads, synaptic ops, ADC conversions, packets, hops]`.
-    pub fn totals(&self) -> [u64; 5] {
+    /// The current totals `[reads, synaptic ops, ADC conversions, packets, hops, inter-chip
+    /// packets, chip crossings]`.
+    pub fn totals(&self) -> [u64; COUNTERS] {
         [
             self.reads.load(Ordering::Relaxed),
             self.synaptic_ops.load(Ordering::Relaxed),
             self.adc_conversions.load(Ordering::Relaxed),
             self.packets.load(Ordering::Relaxed),
             self.hops.load(Ordering::Relaxed),
+            self.interchip_packets.load(Ordering::Relaxed),
+            self.chip_crossings.load(Ordering::Relaxed),
         ]
     }
 }
@@ -107,8 +119,11 @@ struct TileOp {
     /// Shared (weight-stationary) convolution: per row, `(input channel offset c·H·W,
     /// ky·dh − ph, kx·dw − pw)`; empty otherwise.
     krow: Vec<(usize, isize, isize)>,
-    /// Shared convolution: `(packets, hops)` of the partial sums of one read per position.
-    psum_at: Vec<(u32, u32)>,
+    /// Shared convolution, per position: the partial sums of one read: `(packets, hops,
+    /// packets crossing a chip boundary, Σ boundaries crossed)`.
+    psum_at: Vec<(u32, u32, u32, u32)>,
+    /// Of the partial-sum packets: those crossing a chip boundary, and Σ boundaries crossed.
+    psum_chip: (u64, u64),
 }
 
 /// The read model of one tile at one time point, ready to be assembled into its layer's
@@ -133,6 +148,8 @@ pub struct ChipSynapses {
     coords: [u64; 3],
     in_packets: Vec<u32>,
     in_hops: Vec<u32>,
+    /// Per input element: spike packets crossing a chip boundary, Σ boundaries crossed.
+    in_chip: Vec<(u32, u32)>,
     fan_out: f64,
     cache_len: usize,
     counters: LayerCounters,
@@ -259,6 +276,7 @@ impl ChipSynapses {
         };
         let mut psum_packets = 0;
         let mut psum_hops = 0;
+        let mut psum_chip = (0, 0);
         let (mut krow, mut psum_at) = (Vec::new(), Vec::new());
         match &layer.shared {
             None => {
@@ -267,6 +285,9 @@ impl ChipSynapses {
                     if home(j) != tile.core {
                         psum_packets += 1;
                         psum_hops += mesh_hops(pos(tile.core), pos(home(j)));
+                        let x = u64::from(mapping.crossings(tile.core, home(j)));
+                        psum_chip.0 += u64::from(x > 0);
+                        psum_chip.1 += x;
                     }
                 }
             }
@@ -287,15 +308,18 @@ impl ChipSynapses {
                 let np = sc.positions();
                 psum_at = (0..np)
                     .map(|q| {
-                        let (mut n, mut hp) = (0u32, 0u32);
+                        let (mut n, mut hp, mut xn, mut xs) = (0u32, 0u32, 0u32, 0u32);
                         for &oc in &tile.outputs {
                             let home = layer.home_core[oc as usize * np + q] as usize;
                             if home != tile.core {
                                 n += 1;
                                 hp += mesh_hops(pos(tile.core), pos(home)) as u32;
+                                let x = mapping.crossings(tile.core, home);
+                                xn += u32::from(x > 0);
+                                xs += x;
                             }
                         }
-                        (n, hp)
+                        (n, hp, xn, xs)
                     })
                     .collect();
             }
@@ -319,6 +343,7 @@ impl ChipSynapses {
             adc_fs: (xb.adc_full_scale() / (map.scale * v_per_unit)) as f32,
             psum_packets,
             psum_hops,
+            psum_chip,
         }))
     }
 
@@ -354,10 +379,11 @@ impl ChipSynapses {
         let noisy = tiles.iter().any(|t| !t.s2.is_empty() || t.c2 > 0.0);
         let folded = folded_all && path.per_read == PerReadNoise::None;
         // Spike packets: one per (input element, distinct destination core off the source core).
-        let (mut in_packets, mut in_hops) = (Vec::new(), Vec::new());
+        let (mut in_packets, mut in_hops, mut in_chip) = (Vec::new(), Vec::new(), Vec::new());
         if let Some(src) = source_home {
             in_packets = vec![0u32; layer.in_len];
             in_hops = vec![0u32; layer.in_len];
+            in_chip = vec![(0u32, 0u32); layer.in_len];
             let mut dests: Vec<Vec<usize>> = vec![Vec::new(); layer.in_len];
             for t in &layer.tiles {
                 for &e in layer.tile_elements(t).iter() {
@@ -373,6 +399,9 @@ impl ChipSynapses {
                     if c != s && s < mapping.cores.len() {
                         in_packets[e] += 1;
                         in_hops[e] += mesh_hops(pos(s), pos(c)) as u32;
+                        let x = mapping.crossings(s, c);
+                        in_chip[e].0 += u32::from(x > 0);
+                        in_chip[e].1 += x;
                     }
                 }
             }
@@ -408,6 +437,7 @@ impl ChipSynapses {
             coords,
             in_packets,
             in_hops,
+            in_chip,
             fan_out: synapses as f64 / layer.in_len.max(1) as f64,
             cache_len,
             counters: LayerCounters::default(),
@@ -532,7 +562,7 @@ impl ChipSynapses {
         cache: &mut [f32],
         sample: u64,
         step: u64,
-        c: &mut [u64; 5],
+        c: &mut [u64; COUNTERS],
     ) {
         let [_, h, w] = sc.input;
         let [_, oh, ow] = sc.output;
@@ -623,6 +653,8 @@ impl ChipSynapses {
                     }
                     c[3] += u64::from(t.psum_at[q].0);
                     c[4] += u64::from(t.psum_at[q].1);
+                    c[5] += u64::from(t.psum_at[q].2);
+                    c[6] += u64::from(t.psum_at[q].3);
                     let a = &s.acc[q * wd..(q + 1) * wd];
                     if self.folded {
                         for (j, &dst) in t.outputs.iter().enumerate() {
@@ -867,7 +899,7 @@ impl SynapticOp for ChipSynapses {
     }
 
     fn state_len(&self) -> usize {
-        self.cache_len + 5 + self.delay * self.in_len
+        self.cache_len + COUNTERS + self.delay * self.in_len
     }
 
     fn time_varying(&self) -> bool {
@@ -886,13 +918,13 @@ impl SynapticOp for ChipSynapses {
         let (n_in, n_out, sl) = (self.in_len, self.out_len, self.state_len());
         // A noisy shared convolution deeper than the first layer keeps no cache: it recomputes.
         let repeat = repeat && self.delay == 0 && !(self.noisy && self.cache_len == 0);
-        let mut total = [0u64; 5];
+        let mut total = [0u64; COUNTERS];
         SCRATCH.with(|s| {
             let (xin, xv, cur, var) = &mut *s.borrow_mut();
             for r in 0..batch.rows {
                 let st = &mut state[r * sl..(r + 1) * sl];
                 let (cache, rest) = st.split_at_mut(self.cache_len);
-                let (cnt, ring) = rest.split_at_mut(5);
+                let (cnt, ring) = rest.split_at_mut(COUNTERS);
                 let o = &mut out[r * n_out..(r + 1) * n_out];
                 let sample = (batch.first_sample + r) as u64;
                 let step = batch.step as u64;
@@ -945,12 +977,14 @@ impl SynapticOp for ChipSynapses {
                 } else {
                     xin.extend_from_slice(xs);
                 }
-                let mut c = [0u64; 5];
+                let mut c = [0u64; COUNTERS];
                 if !self.in_packets.is_empty() {
                     for (e, &v) in xin.iter().enumerate() {
                         if v != 0.0 {
                             c[3] += u64::from(self.in_packets[e]);
                             c[4] += u64::from(self.in_hops[e]);
+                            c[5] += u64::from(self.in_chip[e].0);
+                            c[6] += u64::from(self.in_chip[e].1);
                         }
                     }
                 }
@@ -981,6 +1015,8 @@ impl SynapticOp for ChipSynapses {
                         }
                         c[3] += t.psum_packets;
                         c[4] += t.psum_hops;
+                        c[5] += t.psum_chip.0;
+                        c[6] += t.psum_chip.1;
                         for (k, &v) in xv.iter().enumerate() {
                             if v != 0.0 {
                                 let row = &t.m[k * w..(k + 1) * w];
@@ -1068,6 +1104,7 @@ mod tests {
         Mapping {
             chip: "t".into(),
             mesh: (1, 1),
+            board: crate::chip::BoardLayout::single((1, 1)),
             layers: vec![LayerMapping {
                 node: 0,
                 name: "fc".into(),

@@ -27,16 +27,26 @@ pub const WORK_LIMIT: f64 = 2e12;
 /// `--network FILE.nir --data IMAGES --labels LABELS`; options override the netlist.
 #[derive(Debug, Args)]
 pub struct EmulateArgs {
-    /// Netlist (RON) to run. Default: netlists/mnist-mlp/netlist.ron.
+    /// Netlist (RON, or a folder holding netlist.ron) to run. Default:
+    /// netlists/mnist-mlp/netlist.ron.
     #[arg(conflicts_with = "network")]
     pub netlist: Option<PathBuf>,
     /// Ideal (software) mode: no devices, no chip limits (the default when neither the netlist
     /// nor --chip names a chip). Chip options are refused in this mode.
     #[arg(long, conflicts_with = "chip")]
     pub ideal: bool,
-    /// Chip: truenorth, loihi or a chip RON file [netlist].
+    /// Chip: truenorth, loihi, a board preset (ns16e, nahuku, pohoiki-springs) or a chip RON
+    /// file [netlist].
     #[arg(long, value_name = "NAME|FILE")]
     pub chip: Option<String>,
+    /// Chips of that kind on one board (1..=16384): the network is spread over them, chip by
+    /// chip [netlist's `chips`, else the chip spec's board, 1 for truenorth and loihi].
+    #[arg(long, value_name = "N")]
+    pub chips: Option<u32>,
+    /// Board mesh of the chips, XxY (e.g. 4x4), for a board of several chips [chip spec's board
+    /// shape, else the squarest grid].
+    #[arg(long, value_name = "XxY")]
+    pub board_shape: Option<String>,
     /// Device card: pcm, rram-wan, ideal, … or a card RON file [netlist, else ideal].
     #[arg(long, value_name = "CARD")]
     pub device: Option<String>,
@@ -157,6 +167,8 @@ impl EmulateArgs {
     fn chip_options(&self) -> Vec<&'static str> {
         let given = [
             ("--device", self.device.is_some()),
+            ("--chips", self.chips.is_some()),
+            ("--board-shape", self.board_shape.is_some()),
             ("--time", self.times.is_some()),
             ("--trials", self.trials.is_some()),
             ("--compensation", self.compensation.is_some()),
@@ -178,10 +190,10 @@ impl EmulateArgs {
     }
 }
 
-/// The netlist named by `path`, or the default one when run from the repository root.
+/// The netlist named by `path` (a folder stands for its `netlist.ron`), or the default one
+/// when run from the repository root.
 pub fn netlist_path(path: Option<&Path>) -> anyhow::Result<PathBuf> {
     match path {
-        // A bundled network's folder stands for its netlist.
         Some(p) if p.is_dir() && p.join("netlist.ron").is_file() => Ok(p.join("netlist.ron")),
         Some(p) => Ok(p.to_path_buf()),
         None if Path::new(DEFAULT_NETLIST).exists() => Ok(PathBuf::from(DEFAULT_NETLIST)),
@@ -231,6 +243,7 @@ pub fn configure(args: &EmulateArgs) -> anyhow::Result<RunConfig> {
             );
         }
     }
+    set_board(&mut c, args.chips, args.board_shape.as_deref())?;
     if let Some(d) = &args.device {
         c.set_card(d).with_context(|| format!("--device {d}"))?;
     }
@@ -314,6 +327,47 @@ pub fn configure(args: &EmulateArgs) -> anyhow::Result<RunConfig> {
         c.seed = s;
     }
     Ok(c)
+}
+
+/// Apply `--chips` and `--board-shape` to the chip's board, refusing counts and shapes that
+/// cannot be (0 chips, more than the limit, a shape that does not hold the chips).
+pub fn set_board(c: &mut RunConfig, chips: Option<u32>, shape: Option<&str>) -> anyhow::Result<()> {
+    let max = memsnn::chip::limits::MAX_CHIPS;
+    if let Some(n) = chips {
+        if n == 0 {
+            bail!("--chips must be at least 1");
+        }
+        if n > max {
+            bail!("--chips {n}: more than the limit of {max} chips per board");
+        }
+        c.chip.board.chips = n;
+    }
+    if let Some(s) = shape {
+        let parsed = s.split_once(['x', 'X', '×']).and_then(|(a, b)| {
+            Some((a.trim().parse::<u32>().ok()?, b.trim().parse::<u32>().ok()?))
+        });
+        let Some((x, y)) = parsed.filter(|&(x, y)| x > 0 && y > 0) else {
+            bail!("--board-shape {s}: expected chips along x and y, both at least 1, e.g. 4x4");
+        };
+        c.chip.board.shape = Some((x, y));
+    }
+    let b = &c.chip.board;
+    if shape.is_some() && b.chips == 1 {
+        bail!(
+            "--board-shape only changes a board of several chips, and this chip has one: give --chips N too"
+        );
+    }
+    if let Some((x, y)) = b.shape
+        && u64::from(x) * u64::from(y) < u64::from(b.chips)
+    {
+        bail!(
+            "a {x}×{y} board holds {} chips, not {}: give --board-shape with at least {} slots, or fewer --chips",
+            u64::from(x) * u64::from(y),
+            b.chips,
+            b.chips
+        );
+    }
+    Ok(())
 }
 
 /// The files a run reads (outputs must not overwrite them).

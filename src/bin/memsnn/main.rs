@@ -34,7 +34,7 @@ enum Command {
     Crossbar(crossbar::CrossbarArgs),
     /// Run a trained SNN on a data set and report accuracy and per-layer activity.
     Emulate(Box<emulate::EmulateArgs>),
-    /// Map a network onto a chip: cores per layer, utilisation, splitters, placement, traffic.
+    /// Map a network onto a chip or a board of chips: cores per layer and chip, placement, traffic.
     Map(map::MapArgs),
     /// Sweep configuration parameters of a chip run (resumable, shardable) and plot accuracy.
     Sweep(Box<sweep::SweepArgs>),
