@@ -185,7 +185,9 @@ fn shared_reads_and_packets_match_a_hand_count() {
     // q = 0, 1 and 3 for q = 3, 4): 1 + 1 + 1 + 2 = 5 packets.
     let mut out = vec![0.0; 18];
     op.forward(&image(&[(0, 0), (1, 1)]), batch(0), &mut out);
-    let [reads, syn, adc, packets, hops] = op.counters().totals();
+    let [reads, syn, adc, packets, hops, chip_packets, crossings] = op.counters().totals();
+    // One chip: nothing crosses a chip boundary.
+    assert_eq!((chip_packets, crossings), (0, 0));
     assert_eq!((reads, syn, adc, packets), (4, 10, 16, 5));
     let pos = |c: usize| m.cores[c].position;
     let d = |a: usize, b: usize| pos(a).0.abs_diff(pos(b).0) + pos(a).1.abs_diff(pos(b).1);
