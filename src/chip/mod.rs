@@ -398,8 +398,8 @@ pub fn map_network(
         let flat: Vec<(usize, usize, u64)> =
             flows.iter().map(|(&(a, b, _), &n)| (a, b, n)).collect();
         let (grid, board) = board_layout(chip);
-        let tiles: Vec<usize> = plans.iter().map(|p| p.tiles.len()).collect();
-        let pos = place::place_board(&tiles, board, &flat);
+        let layer_cores: Vec<usize> = plans.iter().map(|p| p.cores.len()).collect();
+        let pos = place::place_board(&layer_cores, board, &flat);
         let mut cores = Vec::with_capacity(total);
         let mut layers = Vec::with_capacity(plans.len());
         for (l, p) in plans.into_iter().enumerate() {
