@@ -13,7 +13,7 @@ threshold v_threshold, reset to zero, per-neuron parameters):
 
 snnTorch: torch.no_grad(), ``--threads`` torch threads (default 2), the whole nn.Sequential
 once per step (as snnTorch users run it, direct input pixel/255 at every step), batches of
-``--batch`` (default: 500 for the small networks, 100 for the VGGs); one warm-up batch is run
+1,000 (mnist-mlp), 500 (fashion-cnn), 250 (fashion-vgg) or 100 (vgg-cifar) images; one warm-up batch is run
 first; the time is the wall time of the run over all images (encoding and the loop, not the
 file reading). The rebuilt network's counts are compared with each folder's
 snntorch_spike_counts.npy (a check of the rebuild, printed as "agree"; it is run with more
@@ -34,6 +34,7 @@ Takes about 5-10 minutes on the 2-core machine (the CIFAR VGG dominates).
 
 import argparse
 import gzip
+import os
 import re
 import struct
 import subprocess
@@ -177,11 +178,11 @@ def main():
         return read_idx(folder / "data/test-images-idx3-ubyte.gz")
 
     jobs = [
-        ("mnist-mlp", nets / "mnist-mlp/model.nir", lambda: idx_data(nets / "mnist-mlp"), 25, 500,
+        ("mnist-mlp", nets / "mnist-mlp/model.nir", lambda: idx_data(nets / "mnist-mlp"), 25, 1000,
          [str(nets / "mnist-mlp/netlist.ron")], nets / "mnist-mlp/snntorch_spike_counts.npy"),
         ("fashion-cnn", nets / "fashion-cnn/model.nir", lambda: idx_data(nets / "fashion-cnn"), 20, 500,
          [str(nets / "fashion-cnn/netlist.ron")], nets / "fashion-cnn/snntorch_spike_counts.npy"),
-        ("fashion-vgg", nets / "fashion-vgg/model.nir", lambda: idx_data(nets / "fashion-vgg"), 10, 100,
+        ("fashion-vgg", nets / "fashion-vgg/model.nir", lambda: idx_data(nets / "fashion-vgg"), 10, 250,
          [str(nets / "fashion-vgg/netlist.ron"), "--force"], nets / "fashion-vgg/snntorch_spike_counts.npy"),
         ("vgg-cifar", cifar / "model.nir", lambda: np.load(cifar / "images.npy"), 25, 100,
          ["--network", str(cifar / "model.nir"), "--data", str(cifar / "images.npy"), "--labels", str(cifar / "labels.npy"),
@@ -190,6 +191,7 @@ def main():
     if args.only:
         keep = set(args.only.split(","))
         jobs = [j for j in jobs if j[0] in keep]
+    load_before = os.getloadavg()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for name, nir_path, load, timesteps, batch, margs, ref_path in jobs:
@@ -220,6 +222,9 @@ def main():
                   f"identical counts {same:.4f}, predictions {same_pred:.4f}", flush=True)  # fmt: skip
 
     print()
+    load_after = os.getloadavg()
+    print(f"load average (1, 5, 15 min) before {load_before[0]:.1f} {load_before[1]:.1f} {load_before[2]:.1f}, "
+          f"after {load_after[0]:.1f} {load_after[1]:.1f} {load_after[2]:.1f} on {os.cpu_count()} cores")  # fmt: skip
     print(f"torch {torch.__version__}, snntorch {snn.__version__}, {args.threads} threads; memsnn time = its printed run time "
           f"(wall time of the process in brackets)")  # fmt: skip
     head = f"{'network':<12} {'images':>6} {'T':>3} {'batch':>5} {'snnTorch img/s':>15} {'memsnn img/s':>20} {'ratio':>6} {'same counts':>11}"
