@@ -36,6 +36,7 @@ fn core(x: u32, y: u32, layer: usize) -> Core {
         cols_used: 4,
         neurons: 2,
         splitters: 0,
+        subarrays: 1,
     }
 }
 
@@ -99,6 +100,7 @@ fn counters_and_energy_match_a_hand_count() {
                     },
                 ],
                 home_core: vec![0, 0],
+                shared: None,
             },
             LayerMapping {
                 node: 3,
@@ -113,6 +115,7 @@ fn counters_and_energy_match_a_hand_count() {
                     weights: w1.clone(),
                 }],
                 home_core: vec![2],
+                shared: None,
             },
         ],
         cores: vec![core(0, 0, 0), core(1, 0, 0), core(1, 1, 1)],

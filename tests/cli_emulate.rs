@@ -318,3 +318,50 @@ fn netlist_with_inline_layers_runs_and_matches_the_nir_network() {
     };
     assert_eq!(spikes(&a), spikes(&b));
 }
+
+#[test]
+fn four_dimensional_npy_images_give_the_idx_run_of_a_conv_network() {
+    // The bundled CNN's first 100 test images as float32 [100, 1, 28, 28] (values as the IDX
+    // reader scales them) and int64 labels: the same spike counts as the netlist's IDX files.
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("netlists/fashion-cnn");
+    let d = memsnn::encode::Dataset::read_idx(
+        &root.join("data/test-images-idx3-ubyte.gz"),
+        &root.join("data/test-labels-idx1-ubyte.gz"),
+        Some(100),
+    )
+    .unwrap();
+    let x = d
+        .images
+        .to_owned()
+        .into_shape_with_order((100, 1, 28, 28))
+        .unwrap();
+    let y = ndarray::Array1::from_iter(d.labels.iter().map(|&l| i64::from(l)));
+    let (xp, yp) = (dir.path().join("x.npy"), dir.path().join("y.npy"));
+    ndarray_npy::write_npy(&xp, &x).unwrap();
+    ndarray_npy::write_npy(&yp, &y).unwrap();
+    let run = |extra: &[&std::ffi::OsStr], out: &std::path::Path| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_memsnn"))
+            .arg("emulate")
+            .arg(root.join("netlist.ron"))
+            .args(["--ideal", "--samples", "100", "--spike-counts"])
+            .arg(out)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        ndarray_npy::read_npy::<_, ndarray::Array2<i32>>(out).unwrap()
+    };
+    let a = run(&[], &dir.path().join("a.npy"));
+    let b = run(
+        &[
+            "--data".as_ref(),
+            xp.as_os_str(),
+            "--labels".as_ref(),
+            yp.as_os_str(),
+        ],
+        &dir.path().join("b.npy"),
+    );
+    assert_eq!(a, b);
+    assert!(a.sum() > 0);
+}

@@ -16,6 +16,8 @@ CLI prints; runs release the GIL and stop on Ctrl-C (``KeyboardInterrupt``).
 
 from ._native import Error, __version__
 from ._emulate import Result, emulate
-from ._tools import IvLoop, device_stats, iv, map
+from ._tools import IvLoop, device_stats, iv, map, sweep
 
-__all__ = ["Error", "IvLoop", "Result", "device_stats", "emulate", "iv", "map", "__version__"]
+__all__ = [
+    "Error", "IvLoop", "Result", "device_stats", "emulate", "iv", "map", "sweep", "__version__",
+]

@@ -136,3 +136,19 @@ def device_stats(
 def map(network: Network, chip: Spec = "loihi", *, timesteps: int = 25) -> Dict[str, Any]:
     """Partition, place and route a network on a chip (``memsnn map``): chip, resources,
     latency."""
+
+def sweep(
+    spec: Union[str, "os.PathLike[str]", Mapping[str, Any]],
+    *,
+    out: Union[None, str, "os.PathLike[str]"] = None,
+    params: Optional[Mapping[str, Sequence[Any]]] = None,
+    set: Optional[Mapping[str, Any]] = None,
+    trials: Optional[int] = None,
+    seed: Optional[int] = None,
+    samples: Optional[int] = None,
+    shard: Optional[str] = None,
+    threads: Optional[int] = None,
+    progress: Union[bool, Callable[[int, int], None]] = False,
+) -> Dict[str, Union[npt.NDArray[Any], List[Any]]]:
+    """Run a parameter sweep (``memsnn sweep``) and return its results table as columns:
+    ``point``, ``trial``, ``seed``, ``samples``, ``accuracy`` and one per swept path."""

@@ -33,3 +33,6 @@ def device_stats(device: str, targets: List[float], times: List[float], n: int =
 
 def map(network: Union[bytes, str], chip: str, timesteps: int = ...) -> str:
     """JSON {chip, resources, latency}."""
+
+def sweep(spec: str, options: str, progress: Optional[Callable[[int, int], None]] = ...) -> str:
+    """Run a sweep; returns the results table as JSON."""

@@ -252,15 +252,15 @@ impl Observer for Watch {
     }
 }
 
-/// Run `exp` on its own thread while this one (GIL released) wakes every 50 ms to let Python
-/// handle signals and to call `progress(done, total)`. An exception there (Ctrl-C's
-/// `KeyboardInterrupt`) stops the run and is raised once the run has stopped.
-fn run_watched(
+/// Run `job` on its own thread while this one (GIL released) wakes every 50 ms to let Python
+/// handle signals and to call `progress(done, total)` with what `job` reports to its
+/// [`Watch`]. An exception there (Ctrl-C's `KeyboardInterrupt`) asks the job to stop
+/// ([`memsnn::cancel`]) and is raised once it has stopped; a panic becomes `memsnn.Error`.
+fn watched<T: Send>(
     py: Python<'_>,
-    exp: &Experiment,
-    par: Par,
     progress: Option<&Py<PyAny>>,
-) -> PyResult<Report> {
+    job: impl FnOnce(&Watch) -> PyResult<T> + Send,
+) -> PyResult<T> {
     let watch = Watch::default();
     memsnn::cancel::clear();
     let result = py.detach(|| {
@@ -268,7 +268,7 @@ fn run_watched(
             let (tx, rx) = std::sync::mpsc::channel();
             let watch = &watch;
             s.spawn(move || {
-                let r = catch_unwind(AssertUnwindSafe(|| exp.run(par, watch)));
+                let r = catch_unwind(AssertUnwindSafe(|| job(watch)));
                 let _ = tx.send(r);
             });
             let mut raised: Option<PyErr> = None;
@@ -278,15 +278,7 @@ fn run_watched(
                         if let Some(e) = raised {
                             return Err(e);
                         }
-                        return match r {
-                            Ok(Ok(report)) => Ok(report),
-                            Ok(Err(e)) => Err(error(anyhow::Error::from(e).context(format!(
-                                "cannot run {} on {}",
-                                exp.config().network_display(),
-                                exp.config().data.images.display()
-                            )))),
-                            Err(p) => Err(panicked(p)),
-                        };
+                        return r.unwrap_or_else(|p| Err(panicked(p)));
                     }
                     Err(std::sync::mpsc::RecvTimeoutError::Timeout) if raised.is_none() => {
                         let checked = Python::attach(|py| -> PyResult<()> {
@@ -316,6 +308,154 @@ fn run_watched(
         })
     });
     memsnn::cancel::clear();
+    result
+}
+
+/// Run `exp` with [`watched`].
+fn run_watched(
+    py: Python<'_>,
+    exp: &Experiment,
+    par: Par,
+    progress: Option<&Py<PyAny>>,
+) -> PyResult<Report> {
+    watched(py, progress, |watch| {
+        exp.run(par, watch).map_err(|e| {
+            error(anyhow::Error::from(e).context(format!(
+                "cannot run {} on {}",
+                exp.config().network_display(),
+                exp.config().data.images.display()
+            )))
+        })
+    })
+}
+
+/// What `memsnn.sweep` passes besides the spec (see its docstring).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SweepOptions {
+    out: Option<PathBuf>,
+    set: Vec<(String, serde_json::Value)>,
+    grid: Vec<(String, Vec<serde_json::Value>)>,
+    trials: Option<usize>,
+    seed: Option<u64>,
+    samples: Option<usize>,
+    shard: Option<String>,
+    threads: Option<usize>,
+}
+
+/// `sweep(spec, options_json, progress=None)` → the results table as JSON
+/// (`{"columns": [paths], "rows": [records]}`). `spec`: the path of a sweep spec file, or
+/// `{"json": fields}` (the file's fields, the netlist relative to the working directory).
+#[pyfunction]
+#[pyo3(signature = (spec, options, progress=None))]
+fn sweep(
+    py: Python<'_>,
+    spec: &Bound<'_, PyAny>,
+    options: &str,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<String> {
+    use memsnn::sweep::{Assign, Overrides, Param, RunControl, Shard, SweepSpec};
+    let opts: SweepOptions =
+        serde_json::from_str(options).map_err(|e| Error::new_err(format!("bad options: {e}")))?;
+    let spec: SweepSpec = if let Ok(text) = spec.extract::<String>()
+        && text.trim_start().starts_with('{')
+    {
+        let mut s: SweepSpec =
+            serde_json::from_str(&text).map_err(|e| Error::new_err(format!("spec: {e}")))?;
+        if s.netlist.as_os_str().is_empty() {
+            return Err(Error::new_err(
+                "spec: field `netlist`: missing: name the netlist to sweep",
+            ));
+        }
+        s.netlist = std::path::absolute(&s.netlist).unwrap_or(s.netlist);
+        s
+    } else {
+        let p: PathBuf = spec
+            .extract()
+            .map_err(|_| Error::new_err("spec: expected a sweep spec path or dict"))?;
+        SweepSpec::read(&p).map_err(error)?
+    };
+    let shard = match &opts.shard {
+        Some(t) => Some(Shard::parse(t).map_err(|e| Error::new_err(format!("shard: {e}")))?),
+        None => None,
+    };
+    let par = Par::threads(opts.threads).map_err(error)?;
+    let over = Overrides {
+        set: opts
+            .set
+            .into_iter()
+            .map(|(path, value)| Assign { path, value })
+            .collect(),
+        grid: opts
+            .grid
+            .into_iter()
+            .map(|(path, values)| Param { path, values })
+            .collect(),
+        trials: opts.trials,
+        seed: opts.seed,
+        samples: opts.samples,
+        shard,
+    };
+    let (manifest, inputs) = detached(py, move || {
+        memsnn::sweep::prepare(&spec, over).map_err(error)
+    })?;
+    let (out, temporary) = match opts.out {
+        Some(o) => (o, false),
+        None => {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0);
+            let dir =
+                std::env::temp_dir().join(format!("memsnn-sweep-{}-{nanos}", std::process::id()));
+            (dir, true)
+        }
+    };
+    let result = watched(py, progress.as_ref(), |watch| {
+        let run = par.install(|| {
+            memsnn::sweep::run(
+                &inputs,
+                &manifest,
+                &out,
+                RunControl {
+                    shard: manifest.shard,
+                    limit: None,
+                    wait: false,
+                },
+                &|p| match p {
+                    memsnn::sweep::Progress::Start { todo, .. } => watch.start(todo as u64),
+                    memsnn::sweep::Progress::Unit => watch.advance(1),
+                },
+            )
+        });
+        let summary = run.map_err(error)?.map_err(|e| {
+            error(anyhow::Error::from(e).context(format!("sweep into {}", out.display())))
+        })?;
+        let _ = summary;
+        let mut records = memsnn::sweep::read_records(&out.join(memsnn::sweep::JSONL), &manifest)
+            .map_err(error)?;
+        if !temporary {
+            memsnn::sweep::write_results(&out, &manifest.plan, &mut records).map_err(error)?;
+        }
+        records.sort_by_key(|r| (r.point, r.trial));
+        let rows: Vec<serde_json::Value> = records
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "point": r.point,
+                    "trial": r.trial,
+                    "seed": r.seed,
+                    "params": r.params,
+                    "accuracy": r.accuracy,
+                    "samples": r.samples,
+                })
+            })
+            .collect();
+        Ok(serde_json::json!({"columns": manifest.plan.columns(), "rows": rows}).to_string())
+    });
+    if temporary {
+        let _ = std::fs::remove_dir_all(&out);
+    }
     result
 }
 
@@ -578,5 +718,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(iv, m)?)?;
     m.add_function(wrap_pyfunction!(device_stats, m)?)?;
     m.add_function(wrap_pyfunction!(map, m)?)?;
+    m.add_function(wrap_pyfunction!(sweep, m)?)?;
     Ok(())
 }

@@ -32,6 +32,77 @@ pub struct Tile {
     pub weights: Array2<f32>,
 }
 
+/// The geometry of a convolution mapped weight-stationary ([`ConvMapping::Shared`]
+/// (crate::chip::ConvMapping)): its tiles hold blocks of the kernel matrix, and every tile is
+/// read once per output position per step.
+///
+/// In a shared layer a [`Tile`]'s `inputs` are *kernel rows* (flat indices into
+/// `[C_in, kh, kw]`: `(c·kh + ky)·kw + kx`) and its `outputs` are *output channels*. The read
+/// at output position `(oy, ox)` gathers, for every kernel row, the input element
+/// `(c, oy·sh + ky·dh − ph, ox·sw + kx·dw − pw)` (zero outside the image) and adds column
+/// `j`'s sum to output element `(outputs[j], oy, ox)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedConv {
+    /// Input shape `[C_in, H, W]`.
+    pub input: [usize; 3],
+    /// Output shape `[C_out, OH, OW]`.
+    pub output: [usize; 3],
+    /// Kernel `[kh, kw]`.
+    pub kernel: [usize; 2],
+    /// Stride `[sh, sw]`.
+    pub stride: [usize; 2],
+    /// Padding `[ph, pw]`.
+    pub padding: [usize; 2],
+    /// Dilation `[dh, dw]`.
+    pub dilation: [usize; 2],
+}
+
+impl SharedConv {
+    /// Output positions per channel (`OH · OW`): reads of each tile per step.
+    pub fn positions(&self) -> usize {
+        self.output[1] * self.output[2]
+    }
+
+    /// `(channel, ky, kx)` of a kernel row.
+    pub fn row(&self, r: u32) -> (usize, usize, usize) {
+        let [kh, kw] = self.kernel;
+        let r = r as usize;
+        (r / (kh * kw), (r / kw) % kh, r % kw)
+    }
+
+    /// The input element kernel row `r` reads at output position `p`, if inside the image.
+    #[inline]
+    pub fn element(&self, r: u32, p: usize) -> Option<usize> {
+        let (c, ky, kx) = self.row(r);
+        let [_, h, w] = self.input;
+        let ow = self.output[2];
+        let (oy, ox) = (p / ow, p % ow);
+        let iy = (oy * self.stride[0] + ky * self.dilation[0]).checked_sub(self.padding[0])?;
+        let ix = (ox * self.stride[1] + kx * self.dilation[1]).checked_sub(self.padding[1])?;
+        (iy < h && ix < w).then_some((c * h + iy) * w + ix)
+    }
+
+    /// Every input element the kernel rows `rows` read at some position (sorted, distinct).
+    pub fn elements(&self, rows: &[u32]) -> Vec<u32> {
+        let mut v: Vec<u32> = (0..self.positions())
+            .flat_map(|p| rows.iter().filter_map(move |&r| self.element(r, p)))
+            .map(|e| e as u32)
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    /// Every output element fed by output channels `channels` (at every position).
+    pub fn targets(&self, channels: &[u32]) -> Vec<u32> {
+        let p = self.positions() as u32;
+        channels
+            .iter()
+            .flat_map(|&c| (0..p).map(move |q| c * p + q))
+            .collect()
+    }
+}
+
 /// How one synaptic layer is spread over cores.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LayerMapping {
@@ -49,6 +120,32 @@ pub struct LayerMapping {
     pub tiles: Vec<Tile>,
     /// For each output element, the core hosting its neuron (where partial sums are summed).
     pub home_core: Vec<u32>,
+    /// `Some` for a convolution mapped weight-stationary (see [`SharedConv`]); `None` when the
+    /// tiles' inputs and outputs are layer elements.
+    pub shared: Option<SharedConv>,
+}
+
+impl LayerMapping {
+    /// The layer-input elements tile `t` reads (its rows' elements at every position).
+    pub fn tile_elements<'a>(&'a self, t: &'a Tile) -> std::borrow::Cow<'a, [u32]> {
+        match &self.shared {
+            None => std::borrow::Cow::Borrowed(&t.inputs),
+            Some(s) => std::borrow::Cow::Owned(s.elements(&t.inputs)),
+        }
+    }
+
+    /// The layer-output elements tile `t`'s reads add to.
+    pub fn tile_targets<'a>(&'a self, t: &'a Tile) -> std::borrow::Cow<'a, [u32]> {
+        match &self.shared {
+            None => std::borrow::Cow::Borrowed(&t.outputs),
+            Some(s) => std::borrow::Cow::Owned(s.targets(&t.outputs)),
+        }
+    }
+
+    /// Reads of tile `t` per step when every input is active (positions for a shared conv).
+    pub fn reads_per_step(&self) -> usize {
+        self.shared.as_ref().map_or(1, SharedConv::positions)
+    }
 }
 
 /// A core of the chip as used by a mapping.
@@ -66,6 +163,14 @@ pub struct Core {
     pub neurons: usize,
     /// Splitter neurons needed for fan-out (TrueNorth-style chips; 0 otherwise).
     pub splitters: usize,
+    /// Physical crossbar subarrays built on the core (1 when the core is one array; 0 for a
+    /// core that hosts only neurons).
+    #[serde(default = "one")]
+    pub subarrays: usize,
+}
+
+fn one() -> usize {
+    1
 }
 
 /// A network mapped onto a chip.

@@ -31,11 +31,12 @@ mod place;
 mod spec;
 
 pub use error::ChipError;
-pub use mapping::{Core, Counters, LayerMapping, Mapping, Tile};
+pub use mapping::{Core, Counters, LayerMapping, Mapping, SharedConv, Tile};
 pub use model::EnergyBreakdown;
 pub use place::{Link, hops, xy_route};
 pub use spec::{
-    CHIP_VERSION, ChipSpec, CoreSpec, Delivery, EnergyTable, Fanout, MeshSpec, TimingTable,
+    CHIP_VERSION, ChipSpec, ConvMapping, CoreSpec, Delivery, EnergyTable, Fanout, MeshSpec,
+    SubarraySpec, TimingTable,
 };
 
 use crate::network::{Graph, NodeKind};
@@ -116,7 +117,25 @@ fn all_sources(graph: &Graph) -> Result<Sources, ChipError> {
         .collect()
 }
 
-/// Flows between (global) tile indices, given the plans, their first global core and homes.
+/// The distinct layer-input elements (axons) each core's tiles read, by core (a core's
+/// subarrays share its axons).
+fn axons_by_core<'a, T: 'a>(
+    tiles: &'a [T],
+    elements: impl Fn(&'a T) -> std::borrow::Cow<'a, [u32]>,
+    core: impl Fn(&T) -> usize,
+) -> BTreeMap<usize, Vec<u32>> {
+    let mut by: BTreeMap<usize, Vec<u32>> = BTreeMap::new();
+    for t in tiles {
+        by.entry(core(t)).or_default().extend(elements(t).iter());
+    }
+    for v in by.values_mut() {
+        v.sort_unstable();
+        v.dedup();
+    }
+    by
+}
+
+/// Flows between global cores, given the plans, their first global core and homes.
 fn flows_of(
     plans: &[LayerPlan],
     first: &[usize],
@@ -127,10 +146,12 @@ fn flows_of(
     let mut f: BTreeMap<(usize, usize, FlowKind), u64> = BTreeMap::new();
     let mut seen: Vec<(u32, u32)> = Vec::new();
     for (l, plan) in plans.iter().enumerate() {
-        for (t, tile) in plan.tiles.iter().enumerate() {
-            let core = first[l] + t;
+        // Spikes: per destination core, the distinct source elements its tiles read (every
+        // read on one-target chips).
+        for (core, axons) in axons_by_core(&plan.tiles, |t| plan.tile_elements(t), |t| t.core) {
+            let core = first[l] + core;
             seen.clear();
-            for &i in &tile.inputs {
+            for i in axons {
                 seen.extend(sources[l][i as usize].iter().filter(|s| s.0 > 0).copied());
             }
             if !one_target {
@@ -143,12 +164,13 @@ fn flows_of(
                     *f.entry((from, core, FlowKind::Spikes)).or_default() += 1;
                 }
             }
-            if tile.row_block > 0 {
-                for &j in &tile.outputs {
-                    let to = home[l][j as usize] as usize;
-                    if to != core {
-                        *f.entry((core, to, FlowKind::PartialSums)).or_default() += 1;
-                    }
+        }
+        for tile in &plan.tiles {
+            let core = first[l] + tile.core;
+            for &j in plan.tile_targets(tile).iter() {
+                let to = home[l][j as usize] as usize;
+                if to != core && to != u32::MAX as usize {
+                    *f.entry((core, to, FlowKind::PartialSums)).or_default() += 1;
                 }
             }
         }
@@ -188,6 +210,17 @@ pub fn map_network(
             reason: "columns per output must be at least 1".into(),
         });
     }
+    if let Some(sa) = chip.core.subarray
+        && sa.cols < columns_per_output
+    {
+        return Err(ChipError::Unsupported {
+            layer: first_name(),
+            reason: format!(
+                "a weight needs {columns_per_output} columns but a subarray of `{}` has {}",
+                chip.name, sa.cols
+            ),
+        });
+    }
     let base = (chip.core.cols / columns_per_output).min(chip.core.neurons);
     let mut caps = vec![base; nodes.len()];
     let sources = all_sources(graph)?;
@@ -205,6 +238,12 @@ pub fn map_network(
                     Limits {
                         rows: chip.core.rows,
                         max_out: cap,
+                        neurons: chip.core.neurons,
+                        subarray: chip
+                            .core
+                            .subarray
+                            .map(|a| (a.rows, a.cols / columns_per_output)),
+                        conv: chip.conv,
                     },
                 )
             })
@@ -212,10 +251,10 @@ pub fn map_network(
         // Global core index of every tile, and the mesh check.
         let mut first = Vec::with_capacity(plans.len());
         let mut total = 0usize;
-        let needed: usize = plans.iter().map(|p| p.tiles.len()).sum();
+        let needed: usize = plans.iter().map(|p| p.cores.len()).sum();
         for p in &plans {
             first.push(total);
-            total += p.tiles.len();
+            total += p.cores.len();
             if total > avail {
                 return Err(ChipError::MeshFull {
                     chip: chip.name.clone(),
@@ -231,15 +270,10 @@ pub fn map_network(
             .iter()
             .zip(&first)
             .map(|(p, &f)| {
-                let mut h = vec![u32::MAX; p.out_len];
-                for (t, tile) in p.tiles.iter().enumerate() {
-                    if tile.row_block == 0 {
-                        for &j in &tile.outputs {
-                            h[j as usize] = (f + t) as u32;
-                        }
-                    }
-                }
-                h
+                p.home
+                    .iter()
+                    .map(|&c| if c == u32::MAX { c } else { c + f as u32 })
+                    .collect()
             })
             .collect();
         let mut neurons = vec![0usize; total];
@@ -255,8 +289,8 @@ pub fn map_network(
         if one_target {
             let mut targets: Vec<Vec<u32>> = plans.iter().map(|p| vec![0; p.out_len]).collect();
             for (l, p) in plans.iter().enumerate() {
-                for tile in &p.tiles {
-                    for &i in &tile.inputs {
+                for (_, axons) in axons_by_core(&p.tiles, |t| p.tile_elements(t), |t| t.core) {
+                    for i in axons {
                         for &(s, e) in &sources[l][i as usize] {
                             if s > 0 {
                                 targets[s as usize - 1][e as usize] += 1;
@@ -276,19 +310,25 @@ pub fn map_network(
         // Neuron capacity: shrink the tiles of any layer whose home cores overflow.
         let mut overflow = false;
         for (l, p) in plans.iter().enumerate() {
-            let worst = (first[l]..first[l] + p.tiles.len())
+            let worst = (first[l]..first[l] + p.cores.len())
                 .map(|c| neurons[c] + splitters[c])
                 .max()
                 .unwrap_or(0);
             if worst > chip.core.neurons {
                 overflow = true;
-                let max_n = (first[l]..first[l] + p.tiles.len())
+                let max_n = (first[l]..first[l] + p.cores.len())
                     .map(|c| neurons[c])
                     .max()
                     .unwrap_or(0);
-                let shrunk = (caps[l] * chip.core.neurons / worst).min(max_n.saturating_sub(1));
+                // A shared convolution's neurons are spread `neurons` per core whatever its
+                // tiles: shrinking its tiles cannot make room for splitters.
+                let shrunk = if p.shared.is_some() {
+                    0
+                } else {
+                    (caps[l] * chip.core.neurons / worst).min(max_n.saturating_sub(1))
+                };
                 if shrunk == 0 {
-                    let c = (first[l]..first[l] + p.tiles.len())
+                    let c = (first[l]..first[l] + p.cores.len())
                         .max_by_key(|&c| neurons[c] + splitters[c])
                         .unwrap_or(0);
                     return Err(ChipError::LayerTooLarge {
@@ -313,24 +353,28 @@ pub fn map_network(
         let mut cores = Vec::with_capacity(total);
         let mut layers = Vec::with_capacity(plans.len());
         for (l, p) in plans.into_iter().enumerate() {
-            let mut tiles = Vec::with_capacity(p.tiles.len());
-            for (t, tile) in p.tiles.into_iter().enumerate() {
-                let c = first[l] + t;
+            for (k, u) in p.cores.iter().enumerate() {
+                let c = first[l] + k;
                 cores.push(Core {
                     position: pos[c],
                     layer: l,
-                    rows_used: tile.inputs.len(),
-                    cols_used: tile.outputs.len() * columns_per_output,
+                    rows_used: u.rows,
+                    cols_used: u.outputs * columns_per_output,
                     neurons: neurons[c],
                     splitters: splitters[c],
+                    subarrays: u.subarrays,
                 });
-                tiles.push(Tile {
-                    core: c,
+            }
+            let tiles = p
+                .tiles
+                .into_iter()
+                .map(|tile| Tile {
+                    core: first[l] + tile.core,
                     inputs: tile.inputs,
                     outputs: tile.outputs,
                     weights: tile.weights,
-                });
-            }
+                })
+                .collect();
             layers.push(LayerMapping {
                 node: p.node,
                 name: p.name,
@@ -339,6 +383,7 @@ pub fn map_network(
                 bias: p.bias,
                 tiles,
                 home_core: home[l].clone(),
+                shared: p.shared,
             });
         }
         return Ok(Mapping {
@@ -362,9 +407,9 @@ pub fn traffic(graph: &Graph, mapping: &Mapping, chip: &ChipSpec) -> Result<Traf
     for (l, lm) in mapping.layers.iter().enumerate() {
         let Some(src) = sources.get(l) else { break };
         let home = &lm.home_core;
-        for tile in &lm.tiles {
+        for (core, axons) in axons_by_core(&lm.tiles, |t| lm.tile_elements(t), |t| t.core) {
             seen.clear();
-            for &i in &tile.inputs {
+            for i in axons {
                 seen.extend(src[i as usize].iter().filter(|s| s.0 > 0).copied());
             }
             if !one_target {
@@ -373,11 +418,13 @@ pub fn traffic(graph: &Graph, mapping: &Mapping, chip: &ChipSpec) -> Result<Traf
             }
             for &(s, e) in &seen {
                 let from = mapping.layers[s as usize - 1].home_core[e as usize] as usize;
-                if from != tile.core {
-                    *agg.entry((from, tile.core, FlowKind::Spikes)).or_default() += 1;
+                if from != core {
+                    *agg.entry((from, core, FlowKind::Spikes)).or_default() += 1;
                 }
             }
-            for &j in &tile.outputs {
+        }
+        for tile in &lm.tiles {
+            for &j in lm.tile_targets(tile).iter() {
                 let to = home[j as usize] as usize;
                 if to != tile.core && to != u32::MAX as usize {
                     *agg.entry((tile.core, to, FlowKind::PartialSums))
@@ -433,9 +480,9 @@ pub fn routes(graph: &Graph, mapping: &Mapping, chip: &ChipSpec) -> Result<Route
             reason: "the mapping has more layers than the graph".into(),
         })?;
         let mut ps = Vec::with_capacity(lm.tiles.len());
-        for tile in &lm.tiles {
+        for (core, axons) in axons_by_core(&lm.tiles, |t| lm.tile_elements(t), |t| t.core) {
             seen.clear();
-            for &i in &tile.inputs {
+            for i in axons {
                 seen.extend(src[i as usize].iter().filter(|s| s.0 > 0).copied());
             }
             if !one_target {
@@ -445,13 +492,15 @@ pub fn routes(graph: &Graph, mapping: &Mapping, chip: &ChipSpec) -> Result<Route
             for &(s, e) in &seen {
                 let (k, e) = (s as usize - 1, e as usize);
                 let from = mapping.layers[k].home_core[e] as usize;
-                if from != tile.core {
+                if from != core {
                     r.spike_packets[k][e] += 1;
-                    r.spike_hops[k][e] += mapping.hops(from, tile.core);
+                    r.spike_hops[k][e] += mapping.hops(from, core);
                 }
             }
+        }
+        for tile in &lm.tiles {
             let (mut n, mut h) = (0u32, 0u32);
-            for &j in &tile.outputs {
+            for &j in lm.tile_targets(tile).iter() {
                 let to = lm.home_core[j as usize] as usize;
                 if to != tile.core {
                     n += 1;

@@ -8,7 +8,9 @@
 //! ```
 //!
 //! Latency per inference (s): every layer `l` is a pipeline stage taking
-//! `s_l = t_read + ⌈c_l / adcs⌉·t_adc + h_l·t_hop`, where `c_l` is the most columns any of its
+//! `s_l = r_l·(t_read + ⌈c_l / adcs⌉·t_adc) + h_l·t_hop`, where `r_l` is the reads of a tile
+//! per step (1; the output positions `OH·OW` for a weight-stationary convolution, read one
+//! after another), `c_l` is the most columns any of its
 //! cores converts and `h_l` the longest route into or within it (from the previous layer's
 //! home cores to its cores, and from its tiles to their outputs' home cores). A timestep lasts
 //! `t_step = max(t_tick, t_compute + t_barrier)` with `t_compute = Σ_l s_l` when spikes are
@@ -165,16 +167,19 @@ impl ChipSpec {
                 .tiles
                 .iter()
                 .flat_map(|tile| {
-                    tile.outputs
+                    lm.tile_targets(tile)
                         .iter()
                         .map(|&j| lm.home_core[j as usize] as usize)
                         .filter(|&h| h < mapping.cores.len())
-                        .map(move |h| hops(pos(tile.core), pos(h)))
+                        .map(|h| hops(pos(tile.core), pos(h)))
+                        .collect::<Vec<_>>()
                 })
                 .max()
                 .unwrap_or(0);
             let h = into.max(within);
-            stages.push(t.read + cols.div_ceil(adcs) as f64 * t.adc + h as f64 * t.hop);
+            // A shared convolution reads its tiles once per output position, one after another.
+            let reads = lm.reads_per_step() as f64;
+            stages.push(reads * (t.read + cols.div_ceil(adcs) as f64 * t.adc) + h as f64 * t.hop);
             prev_homes = homes;
         }
         stages

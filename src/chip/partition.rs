@@ -12,7 +12,8 @@
 //! The tiles of a layer whose row block is 0 are the home tiles of their outputs: the partial
 //! sums of the other row blocks are sent there.
 
-use super::ChipError;
+use super::mapping::SharedConv;
+use super::{ChipError, ConvMapping};
 use crate::network::{Graph, Node, NodeKind, numel};
 use ndarray::Array2;
 
@@ -24,6 +25,19 @@ pub(crate) struct PlanTile {
     pub weights: Array2<f32>,
     /// Index of the row block (0 = the home tile of its outputs).
     pub row_block: usize,
+    /// The layer-local core holding it (several subarray tiles may share a core).
+    pub core: usize,
+}
+
+/// What one layer-local core of a plan uses.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct CoreUse {
+    /// Crossbar rows (axons) in use.
+    pub rows: usize,
+    /// Logical outputs (columns / columns per output) in use.
+    pub outputs: usize,
+    /// Physical subarrays built.
+    pub subarrays: usize,
 }
 
 /// The partition of one synaptic layer.
@@ -35,6 +49,30 @@ pub(crate) struct LayerPlan {
     pub out_len: usize,
     pub bias: Vec<f32>,
     pub tiles: Vec<PlanTile>,
+    /// The layer's cores (tile cores first, then cores that only host neurons).
+    pub cores: Vec<CoreUse>,
+    /// Layer-local home core of every output element (`u32::MAX`: no tile covers it).
+    pub home: Vec<u32>,
+    /// `Some` for a weight-stationary convolution.
+    pub shared: Option<SharedConv>,
+}
+
+impl LayerPlan {
+    /// The layer-input elements tile `t` reads.
+    pub fn tile_elements<'a>(&'a self, t: &'a PlanTile) -> std::borrow::Cow<'a, [u32]> {
+        match &self.shared {
+            None => std::borrow::Cow::Borrowed(&t.inputs),
+            Some(s) => std::borrow::Cow::Owned(s.elements(&t.inputs)),
+        }
+    }
+
+    /// The layer-output elements tile `t`'s reads add to.
+    pub fn tile_targets<'a>(&'a self, t: &'a PlanTile) -> std::borrow::Cow<'a, [u32]> {
+        match &self.shared {
+            None => std::borrow::Cow::Borrowed(&t.outputs),
+            Some(s) => std::borrow::Cow::Owned(s.targets(&t.outputs)),
+        }
+    }
 }
 
 /// Core limits a partition must respect.
@@ -43,6 +81,12 @@ pub(crate) struct Limits {
     pub rows: usize,
     /// Maximum outputs per tile (columns / columns per output, neurons, splitter headroom).
     pub max_out: usize,
+    /// Neurons per core (where a shared convolution's outputs live).
+    pub neurons: usize,
+    /// Subarray `(rows, outputs)`, if the core's crossbar is cut into subarrays.
+    pub subarray: Option<(usize, usize)>,
+    /// How convolutions are laid out.
+    pub conv: ConvMapping,
 }
 
 /// Balanced split of `n` items into `parts` contiguous ranges.
@@ -82,7 +126,7 @@ pub(crate) fn partition_layer(
                     "weights do not match the layer's shapes".into(),
                 ));
             }
-            Ok(dense(node, idx, weight, bias.to_vec(), lim))
+            Ok(finish(dense(node, idx, weight, bias.to_vec(), lim), lim))
         }
         NodeKind::Linear { weight } => {
             if weight.dim() != (out_len, in_len) {
@@ -90,9 +134,17 @@ pub(crate) fn partition_layer(
                     "weights do not match the layer's shapes".into(),
                 ));
             }
-            Ok(dense(node, idx, weight, vec![0.0; out_len], lim))
+            Ok(finish(
+                dense(node, idx, weight, vec![0.0; out_len], lim),
+                lim,
+            ))
         }
-        NodeKind::Conv2d { .. } => conv(node, idx, lim, too_large, unsupported),
+        NodeKind::Conv2d { .. } if lim.conv == ConvMapping::Shared => {
+            shared_conv(node, idx, lim, unsupported).map(|p| finish(p, lim))
+        }
+        NodeKind::Conv2d { .. } => {
+            conv(node, idx, lim, too_large, unsupported).map(|p| finish(p, lim))
+        }
         k => Err(unsupported(format!(
             "{} is not a synaptic layer",
             k.type_name()
@@ -112,6 +164,7 @@ fn dense(node: &Node, idx: usize, w: &Array2<f32>, bias: Vec<f32>, lim: Limits) 
                 outputs: (o0 as u32..o1 as u32).collect(),
                 weights: w.slice(ndarray::s![o0..o1, i0..i1]).to_owned(),
                 row_block: r,
+                core: tiles.len(),
             });
         }
     }
@@ -122,7 +175,154 @@ fn dense(node: &Node, idx: usize, w: &Array2<f32>, bias: Vec<f32>, lim: Limits) 
         out_len,
         bias,
         tiles,
+        cores: Vec::new(),
+        home: Vec::new(),
+        shared: None,
     }
+}
+
+/// A convolution mapped weight-stationary: its kernel matrix `[C_out, C_in/groups·kh·kw]` per
+/// group partitioned like a fully connected layer (rows are kernel rows, outputs are output
+/// channels); the output neurons `[C_out, OH, OW]` are spread over the layer's cores in flat
+/// order, `neurons` per core, on cores of their own once the tile cores are full.
+fn shared_conv(
+    node: &Node,
+    idx: usize,
+    lim: Limits,
+    unsupported: impl Fn(String) -> ChipError,
+) -> Result<LayerPlan, ChipError> {
+    let NodeKind::Conv2d {
+        weight,
+        bias,
+        stride,
+        padding,
+        dilation,
+        groups,
+    } = &node.kind
+    else {
+        unreachable!("shared_conv called on a Conv2d node")
+    };
+    let (&[cin, h, w], &[cout, oh, ow]) = (&node.input_shape[..], &node.output_shape[..]) else {
+        return Err(unsupported(format!(
+            "Conv2d needs [C, H, W] shapes, got {:?} → {:?}",
+            node.input_shape, node.output_shape
+        )));
+    };
+    let s = weight.shape();
+    let groups = *groups;
+    if groups == 0
+        || cin % groups != 0
+        || cout % groups != 0
+        || s[0] != cout
+        || s[1] * groups != cin
+        || bias.len() != cout
+    {
+        return Err(unsupported(
+            "weights do not match the layer's shapes".into(),
+        ));
+    }
+    let (cin_g, cout_g, kh, kw) = (cin / groups, cout / groups, s[2], s[3]);
+    let k_rows = cin_g * kh * kw;
+    let w4 = weight.as_standard_layout();
+    let mut tiles: Vec<PlanTile> = Vec::new();
+    for g in 0..groups {
+        let kmat = Array2::from_shape_fn((cout_g, k_rows), |(o, r)| {
+            w4[[g * cout_g + o, r / (kh * kw), (r / kw) % kh, r % kw]]
+        });
+        let part = dense(node, idx, &kmat, Vec::new(), lim);
+        for mut t in part.tiles {
+            let (r0, o0) = ((g * k_rows) as u32, (g * cout_g) as u32);
+            t.inputs.iter_mut().for_each(|r| *r += r0);
+            t.outputs.iter_mut().for_each(|o| *o += o0);
+            t.core = tiles.len();
+            tiles.push(t);
+        }
+    }
+    let plane = oh * ow;
+    let out_len = cout * plane;
+    let per_core = lim.neurons.max(1);
+    let cores = out_len.div_ceil(per_core).max(tiles.len());
+    let home = (0..out_len).map(|e| (e / per_core) as u32).collect();
+    let mut use_ = vec![CoreUse::default(); cores];
+    for t in &tiles {
+        use_[t.core].rows = t.inputs.len();
+        use_[t.core].outputs = t.outputs.len();
+    }
+    Ok(LayerPlan {
+        node: idx,
+        name: node.name.clone(),
+        in_len: cin * h * w,
+        out_len,
+        bias: (0..out_len).map(|j| bias[j / plane]).collect(),
+        tiles,
+        cores: use_,
+        home,
+        shared: Some(SharedConv {
+            input: [cin, h, w],
+            output: [cout, oh, ow],
+            kernel: [kh, kw],
+            stride: *stride,
+            padding: *padding,
+            dilation: *dilation,
+        }),
+    })
+}
+
+/// Complete a plan: home cores (row block 0 of each output) and core use when not set, then
+/// cut every tile into subarray tiles on the same core when the chip has subarrays (blocks
+/// holding only zeros are not built).
+fn finish(mut plan: LayerPlan, lim: Limits) -> LayerPlan {
+    if plan.cores.is_empty() {
+        plan.cores = plan
+            .tiles
+            .iter()
+            .map(|t| CoreUse {
+                rows: t.inputs.len(),
+                outputs: t.outputs.len(),
+                subarrays: 0,
+            })
+            .collect();
+        let mut h = vec![u32::MAX; plan.out_len];
+        for t in &plan.tiles {
+            if t.row_block == 0 {
+                for &j in &t.outputs {
+                    h[j as usize] = t.core as u32;
+                }
+            }
+        }
+        plan.home = h;
+    }
+    let Some((sr, so)) = lim.subarray else {
+        for t in &plan.tiles {
+            plan.cores[t.core].subarrays += 1;
+        }
+        return plan;
+    };
+    let (sr, so) = (sr.max(1), so.max(1));
+    let mut out = Vec::with_capacity(plan.tiles.len());
+    for t in plan.tiles {
+        let (n_out, n_in) = t.weights.dim();
+        for o0 in (0..n_out).step_by(so) {
+            let o1 = (o0 + so).min(n_out);
+            for i0 in (0..n_in).step_by(sr) {
+                let i1 = (i0 + sr).min(n_in);
+                let wb = t.weights.slice(ndarray::s![o0..o1, i0..i1]);
+                if wb.iter().all(|&v| v == 0.0) {
+                    continue;
+                }
+                plan.cores[t.core].subarrays += 1;
+                out.push(PlanTile {
+                    inputs: t.inputs[i0..i1].to_vec(),
+                    outputs: t.outputs[o0..o1].to_vec(),
+                    weights: wb.to_owned(),
+                    row_block: t.row_block,
+                    core: t.core,
+                });
+            }
+        }
+    }
+    plan.tiles = out;
+    plan
 }
 
 /// Input coordinates (clipped to `0..n`) touched along one axis by outputs `o0..o1`.
@@ -311,6 +511,7 @@ fn conv(
                             outputs: outputs.clone(),
                             weights: wt,
                             row_block: r,
+                            core: tiles.len(),
                         });
                     }
                 }
@@ -325,6 +526,9 @@ fn conv(
         out_len: cout * plane,
         bias: (0..cout * plane).map(|j| bias[j / plane]).collect(),
         tiles,
+        cores: Vec::new(),
+        home: Vec::new(),
+        shared: None,
     })
 }
 

@@ -36,6 +36,55 @@ pub struct CoreSpec {
     pub dac_bits: Option<u32>,
     /// ADCs per core, shared by the columns (conversions are serialised over them). Default 1.
     pub adcs: usize,
+    /// The physical crossbar subarrays the core's synapses live on; `None` (default) = the
+    /// core's crossbar is one `rows × cols` array. With `Some((rows: 256, cols: 256))` a core's
+    /// weight block is cut into subarrays of at most that size, each with its own wires (IR
+    /// drop), read and ADC conversions; the core adds their partial sums digitally. Subarrays
+    /// that would hold only structural zeros are not built (no devices).
+    pub subarray: Option<SubarraySpec>,
+}
+
+/// One physical crossbar subarray: `rows` word lines × `cols` bit lines (physical columns).
+///
+/// Realistic sizes are 128–512: ISAAC uses 128 × 128 arrays (Shafiee et al., ISCA 2016), PUMA
+/// 128 × 128 (Ankit et al., ASPLOS 2019), NeuroSim's default subarray is 128 × 128 and its
+/// studies sweep up to 512 (Peng et al., IEDM 2019), and fabricated RRAM/PCM macros are
+/// 256 × 256 (e.g. Wan et al., Nature 608, 2022: 256 × 256 per core; Khaddam-Aljameh et al.,
+/// JSSC 2022: 256 × 256 PCM tiles). Wire resistance makes larger arrays impractical.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubarraySpec {
+    /// Word lines (inputs).
+    pub rows: usize,
+    /// Bit lines (physical columns; a differential weight uses two).
+    pub cols: usize,
+}
+
+/// How a convolution is laid out on crossbars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum ConvMapping {
+    /// TrueNorth/Loihi style: every output position is a physical neuron with its own
+    /// synapses; the kernel is replicated per position (unrolled), read once per step.
+    #[default]
+    Unrolled,
+    /// Weight-stationary, as analog accelerators do it (ISAAC, PUMA, NeuroSim, aihwkit,
+    /// CrossSim): the kernel is one `(C_in·k·k) × C_out` crossbar (split over subarrays and
+    /// cores as needed) read once per output position per step (im2col); one set of devices
+    /// serves every position, so a programming error is the same at every position.
+    Shared,
+}
+
+impl ConvMapping {
+    /// From its name on the command line: `unrolled` or `shared`.
+    pub fn from_name(s: &str) -> Result<ConvMapping, String> {
+        match s {
+            "unrolled" => Ok(ConvMapping::Unrolled),
+            "shared" => Ok(ConvMapping::Shared),
+            _ => Err(format!(
+                "unknown conv mapping `{s}` (expected unrolled or shared)"
+            )),
+        }
+    }
 }
 
 impl Default for CoreSpec {
@@ -47,6 +96,7 @@ impl Default for CoreSpec {
             adc_bits: None,
             dac_bits: None,
             adcs: 1,
+            subarray: None,
         }
     }
 }
@@ -163,6 +213,8 @@ pub struct ChipSpec {
     /// The chip's neurons are Loihi-style fixed-point CUBA neurons (12-bit decays, integer
     /// state) rather than float neurons; read by the chip-mode engine. Default false.
     pub fixed_point_neurons: bool,
+    /// How convolutions are laid out (`Unrolled`, default, or `Shared`).
+    pub conv: ConvMapping,
     /// Where the spec came from (file path, or `<builtin name>`); not read from files.
     #[serde(skip)]
     pub source: PathBuf,
@@ -180,6 +232,7 @@ impl Default for ChipSpec {
             timing: TimingTable::default(),
             energy: EnergyTable::default(),
             fixed_point_neurons: false,
+            conv: ConvMapping::Unrolled,
             source: PathBuf::new(),
         }
     }
@@ -322,6 +375,22 @@ impl ChipSpec {
                     ),
                 )
                 .within("core"));
+            }
+        }
+        if let Some(sa) = c.subarray {
+            for (f, v, max) in [("rows", sa.rows, c.rows), ("cols", sa.cols, c.cols)] {
+                if v == 0 {
+                    return Err(FieldError::new(
+                        format!("core.subarray.{f}"),
+                        "must be at least 1",
+                    ));
+                }
+                if v > max {
+                    return Err(FieldError::new(
+                        format!("core.subarray.{f}"),
+                        format!("{v} is larger than the core's {max} {f}"),
+                    ));
+                }
             }
         }
         let (lo, hi) = limits::CONVERTER_BITS;

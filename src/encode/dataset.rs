@@ -427,6 +427,25 @@ mod tests {
     }
 
     #[test]
+    fn four_dimensional_idx_keeps_its_sample_shape() {
+        let dir = tempfile::tempdir().unwrap();
+        // 2 samples of [3, 2, 2] (CIFAR-like channels-first), bytes 0..24.
+        let data: Vec<u8> = (0..24).map(|v| v * 10).collect();
+        let img = dir.path().join("img4");
+        std::fs::write(&img, idx(0x804, &[2, 3, 2, 2], &data)).unwrap();
+        let lab = dir.path().join("lab");
+        std::fs::write(&lab, idx(0x801, &[2], &[7, 3])).unwrap();
+        let d = Dataset::read(&img, &lab, None).unwrap();
+        assert_eq!(d.sample_shape, [3, 2, 2]);
+        assert_eq!(d.images.shape(), &[2, 12]);
+        assert_eq!(d.images[[1, 11]], 230.0 / 255.0);
+        // Three labels for two images: both counts named.
+        std::fs::write(&lab, idx(0x801, &[3], &[7, 3, 1])).unwrap();
+        let e = Dataset::read(&img, &lab, None).unwrap_err().to_string();
+        assert!(e.contains('2') && e.contains('3'), "{e}");
+    }
+
+    #[test]
     fn npy_images_of_any_shape_uint8_scaled_floats_as_stored() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();

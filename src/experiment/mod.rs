@@ -50,8 +50,8 @@ pub use error::ExperimentError;
 pub use netlist::{DatasetSpec, NETLIST_VERSION, Netlist};
 pub use paths::{closest, edit_distance};
 pub use report::{
-    AccuracyStats, ChipReport, IdealReport, PerInference, Report, ResourceSummary, Semantics,
-    StageResult, TimeResult,
+    AccuracyStats, ChipReport, IdealReport, Measured, PerInference, Report, ResourceSummary,
+    Semantics, StageResult, TimeResult, peak_resident_bytes,
 };
 pub use run::TrialResult;
 

@@ -199,6 +199,12 @@ pub struct ResourceSummary {
     pub neuron_utilisation: f64,
     /// Per layer: name, tiles.
     pub layers: Vec<(String, usize)>,
+    /// Physical crossbar arrays built (subarrays, or one per core with a crossbar).
+    #[serde(default)]
+    pub crossbars: usize,
+    /// Weight cells on them (structural zeros of built arrays included).
+    #[serde(default)]
+    pub weight_cells: usize,
 }
 
 impl ResourceSummary {
@@ -221,8 +227,33 @@ impl ResourceSummary {
                 .iter()
                 .map(|l| (l.name.clone(), l.tiles.len()))
                 .collect(),
+            crossbars: mapping.layers.iter().map(|l| l.tiles.len()).sum(),
+            weight_cells: mapping
+                .layers
+                .iter()
+                .flat_map(|l| &l.tiles)
+                .map(|t| t.weights.len())
+                .sum(),
         }
     }
+}
+
+/// What a chip run measured of itself (wall clock and memory; not reproducible).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Measured {
+    /// Seconds spent on chip set-up over all trials and times: programming, drift to each
+    /// time, compensation and IR-drop solves.
+    pub setup_seconds: f64,
+    /// Peak resident memory of the process so far (bytes; Linux `VmHWM`), if known.
+    pub peak_resident_bytes: Option<u64>,
+}
+
+/// Peak resident memory of this process (Linux: `VmHWM` of `/proc/self/status`).
+pub fn peak_resident_bytes() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
 }
 
 /// Events, energy and latency per inference.
@@ -305,6 +336,9 @@ pub struct ChipReport {
     pub per_inference: PerInference,
     /// Energy per inference by event kind (J) (the chip model's breakdown).
     pub energy_breakdown: serde_json::Value,
+    /// Wall-clock set-up time and peak memory of this run: measured, so not reproducible
+    /// (every other field is).
+    pub measured: Measured,
     /// Output spike counts `[trials, times, samples, classes]` (spiking output layers); not in
     /// the JSON.
     #[serde(skip)]

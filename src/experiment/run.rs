@@ -2,15 +2,12 @@
 //! time, then the attribution stages; all on the pool [`Par`] names.
 
 use super::report::{
-    AccuracyStats, ChipReport, IdealReport, PerInference, Report, ResourceSummary, Semantics,
-    StageResult, TimeResult,
+    AccuracyStats, ChipReport, IdealReport, Measured, PerInference, Report, ResourceSummary,
+    Semantics, StageResult, TimeResult, peak_resident_bytes,
 };
 use super::{ChipPlan, Experiment, Observer, Par};
 use crate::chip::Counters;
-use crate::sim::{
-    ChipSetup, Effects, Engine, RunResult, STAGES, SynapticOp, program_chip,
-    run_on_chip_with_neurons,
-};
+use crate::sim::{ChipAtTime, ChipSetup, Effects, Engine, RunResult, STAGES, SynapticOp};
 use ndarray::{Array2, Array4, ArrayView2, s};
 
 /// The outcome of one trial of a chip run (or of the ideal run, in ideal mode).
@@ -22,6 +19,9 @@ pub struct TrialResult {
     pub spike_counts: Vec<Option<Array2<i32>>>,
     /// Event counters at the first time (chip mode; zero in ideal mode).
     pub counters: Counters,
+    /// Wall-clock seconds spent setting the chip up: programming, and at every time drift,
+    /// compensation and IR-drop solves (0 in ideal mode).
+    pub setup_seconds: f64,
 }
 
 impl Experiment {
@@ -52,6 +52,7 @@ impl Experiment {
                 accuracy: vec![r.accuracy(labels)],
                 spike_counts: vec![r.spike_counts()],
                 counters: Counters::default(),
+                setup_seconds: 0.0,
             });
         };
         let times: Vec<f64> = self.config.times.iter().map(|t| t.seconds).collect();
@@ -67,22 +68,29 @@ impl Experiment {
         tick: &(dyn Fn(usize) + Sync),
     ) -> crate::Result<TrialResult> {
         let (x, labels) = self.data();
-        let programmed = program_chip(&plan.mapping, setup, self.config.seed, trial)?;
         let mut out = TrialResult {
             accuracy: Vec::with_capacity(times.len()),
             spike_counts: Vec::with_capacity(times.len()),
             counters: Counters::default(),
+            setup_seconds: 0.0,
         };
         for (k, &t) in times.iter().enumerate() {
-            let r = run_on_chip_with_neurons(
+            // Programming, drift, compensation and IR solves tile by tile, keeping only the
+            // read models (bit-identical to programming once and moving copies).
+            let start = std::time::Instant::now();
+            let at = ChipAtTime::stream(
+                &self.inputs.graph,
+                &plan.mapping,
+                setup,
+                t,
+                trial,
+                self.opts.seed,
+            )?;
+            out.setup_seconds += start.elapsed().as_secs_f64();
+            let r = at.run_with_neurons(
                 &self.inputs.graph,
                 self.disc,
                 self.neurons,
-                &plan.mapping,
-                setup,
-                &programmed,
-                t,
-                trial,
                 x,
                 &self.opts,
                 tick,
@@ -136,8 +144,10 @@ impl Experiment {
         let mut per_time = vec![Vec::with_capacity(c.trials); times.len()];
         let mut counts = Vec::new();
         let mut counters = Counters::default();
+        let mut setup_seconds = 0.0;
         for trial in 0..c.trials as u64 {
             let r = self.chip_trial(plan, &plan.setup, trial, &times, &tick)?;
+            setup_seconds += r.setup_seconds;
             if trial == 0 {
                 counters = r.counters;
             }
@@ -187,6 +197,10 @@ impl Experiment {
             per_inference: PerInference::of(&counters, energy.total, latency),
             counters,
             energy_breakdown: serde_json::to_value(energy).expect("energies serialise"),
+            measured: Measured {
+                setup_seconds,
+                peak_resident_bytes: peak_resident_bytes(),
+            },
             spike_counts,
         })))
     }

@@ -243,6 +243,21 @@ fn render_chip(r: &ChipReport, t: &Timing) -> String {
         100.0 * res.col_utilisation,
         100.0 * res.neuron_utilisation
     );
+    let chip = &r.config.chip;
+    let _ = writeln!(
+        s,
+        "crossbars {} {} holding {} weight cells; convolutions {}",
+        res.crossbars,
+        match chip.core.subarray {
+            Some(a) => format!("subarrays of {}×{}", a.rows, a.cols),
+            None => "arrays (one per core)".into(),
+        },
+        res.weight_cells,
+        match chip.conv {
+            crate::chip::ConvMapping::Unrolled => "unrolled",
+            crate::chip::ConvMapping::Shared => "shared (weight-stationary)",
+        }
+    );
     let _ = writeln!(
         s,
         "per inference (trial 0, t = {}): {:.0} crossbar reads, {:.0} synaptic ops, {:.0} ADC conversions, {:.0} spikes, {:.0} packets, {:.2} mean hops",
@@ -268,6 +283,15 @@ fn render_chip(r: &ChipReport, t: &Timing) -> String {
         "speed     {:.0} sample runs/s ({sample_runs} sample runs incl. ideal, programming and IR solves, {:.2} s)",
         sample_runs as f64 / secs.max(1e-9),
         secs
+    );
+    let m = &r.measured;
+    let _ = writeln!(
+        s,
+        "set-up    {:.2} s (programming, drift, IR-drop solves; all trials and times); peak memory {}",
+        m.setup_seconds,
+        m.peak_resident_bytes
+            .map(|b| format!("{:.0} MiB", b as f64 / (1024.0 * 1024.0)))
+            .unwrap_or_else(|| "unknown".into())
     );
     s
 }

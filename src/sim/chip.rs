@@ -9,7 +9,7 @@
 //! from per-(sample, step, tile) streams (see [`ChipSynapses`]), so results are bit-identical for
 //! any thread count.
 
-use super::synapses::{ChipSynapses, ReadPath};
+use super::synapses::{ChipSynapses, ReadPath, TileModel};
 use super::{Batch, Engine, IdealSynapses, RunOptions, RunResult, SimError, SynapticOp};
 use crate::chip::{Counters, LayerMapping, Mapping, Tile};
 use crate::crossbar::{ArrayError, CircuitParams, Compensation, Crossbar, MapConfig, ReadConfig};
@@ -310,6 +310,78 @@ impl ChipAtTime {
         })
     }
 
+    /// Program, move and build every tile in one pass, keeping only the tiles' read models:
+    /// tile `k` of layer `l` is programmed from `rng::stream(seed, [trial, l, k])`, moved to
+    /// `t` with `rng::stream(seed, [trial, l, k, t.to_bits()])` and compensated, exactly as
+    /// [`program_chip`] followed by [`ChipAtTime::new`] (the results are bit-identical), but
+    /// no crossbar outlives its tile's read model: peak memory is the read models of one
+    /// chip at one time plus one crossbar per worker thread. Programming is repeated for each
+    /// time, which costs far less than the IR-drop solves.
+    pub fn stream(
+        graph: &Graph,
+        mapping: &Mapping,
+        setup: &ChipSetup,
+        t: f64,
+        trial: u64,
+        seed: u64,
+    ) -> Result<Self, SimError> {
+        let path = setup.read_path();
+        let homes = source_homes(graph, mapping);
+        let delay = setup.delay_in_effect();
+        let stats = setup.statistics_in_effect();
+        let moves = !(stats.drift == Drift::None && stats.read_noise == ReadNoise::None);
+        let jobs: Vec<(usize, usize)> = mapping
+            .layers
+            .iter()
+            .enumerate()
+            .flat_map(|(l, lm)| (0..lm.tiles.len()).map(move |k| (l, k)))
+            .collect();
+        let models: Vec<Result<TileModel, SimError>> = jobs
+            .par_iter()
+            .map(|&(l, k)| {
+                crate::cancel::check()?;
+                let tile = &mapping.layers[l].tiles[k];
+                let mut rng = crate::rng::stream(seed, &[trial, l as u64, k as u64]);
+                let mut xb = Crossbar::program(
+                    tile.weights.view(),
+                    &stats,
+                    &setup.map,
+                    &path.read,
+                    &mut rng,
+                )?;
+                if moves {
+                    let mut rng =
+                        crate::rng::stream(seed, &[trial, l as u64, k as u64, t.to_bits()]);
+                    xb.set_time(t, &mut rng)?;
+                }
+                xb.compensate(setup.compensation);
+                Ok(ChipSynapses::tile(mapping, l, k, &xb, &path)?)
+            })
+            .collect();
+        let mut per_layer: Vec<Vec<TileModel>> =
+            mapping.layers.iter().map(|_| Vec::new()).collect();
+        for ((l, _), m) in jobs.into_iter().zip(models) {
+            per_layer[l].push(m?);
+        }
+        let mut ops = Vec::with_capacity(per_layer.len());
+        for (l, tiles) in per_layer.into_iter().enumerate() {
+            ops.push(Arc::new(ChipSynapses::from_tiles(
+                mapping,
+                l,
+                tiles,
+                &path,
+                homes[l].as_deref(),
+                if homes[l].is_some() { delay } else { 0 },
+                seed,
+                [trial, t.to_bits(), l as u64],
+            )?));
+        }
+        Ok(ChipAtTime {
+            ops,
+            nodes: mapping.layers.iter().map(|m| m.node).collect(),
+        })
+    }
+
     /// The operator of each mapped layer.
     pub fn operators(&self) -> &[Arc<ChipSynapses>] {
         &self.ops
@@ -533,6 +605,7 @@ pub fn dense_mapping(graph: &Graph, rows: usize, cols: usize) -> Result<Mapping,
             bias,
             tiles,
             home_core: home,
+            shared: None,
         });
     }
     let side = (cores.len() as f64).sqrt().ceil().max(1.0) as u32;
@@ -546,6 +619,7 @@ pub fn dense_mapping(graph: &Graph, rows: usize, cols: usize) -> Result<Mapping,
             cols_used: 2 * c,
             neurons: c,
             splitters: 0,
+            subarrays: 1,
         })
         .collect();
     Ok(Mapping {

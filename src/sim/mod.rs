@@ -26,7 +26,7 @@ pub use chip::{
     ChipAtTime, ChipRun, ChipSetup, Effects, ProgrammedChip, STAGES, dense_mapping, program_chip,
     run_on_chip, run_on_chip_with_neurons, source_homes,
 };
-pub use synapses::{ChipSynapses, LayerCounters, ReadPath};
+pub use synapses::{ChipSynapses, LayerCounters, ReadPath, TileModel};
 
 pub use engine::{CHUNK, Engine, LayerActivity, Readout, RunOptions, RunResult, SimError};
 pub use ops::{Batch, Conv, IdealSynapses, SynapticOp};

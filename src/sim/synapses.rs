@@ -26,7 +26,7 @@
 //! before that). Event counts (reads, synaptic ops, ADC conversions, packets, hops) go to
 //! [`LayerCounters`].
 
-use crate::chip::{LayerMapping, Mapping};
+use crate::chip::{LayerMapping, Mapping, SharedConv};
 use crate::crossbar::{
     ArrayError, CircuitParams, Crossbar, CrossbarCircuit, MappingKind, ReadConfig,
 };
@@ -104,7 +104,17 @@ struct TileOp {
     adc_fs: f32,
     psum_packets: u64,
     psum_hops: u64,
+    /// Shared (weight-stationary) convolution: per row, `(input channel offset c·H·W,
+    /// ky·dh − ph, kx·dw − pw)`; empty otherwise.
+    krow: Vec<(usize, isize, isize)>,
+    /// Shared convolution: `(packets, hops)` of the partial sums of one read per position.
+    psum_at: Vec<(u32, u32)>,
 }
+
+/// The read model of one tile at one time point, ready to be assembled into its layer's
+/// operator ([`ChipSynapses::from_tiles`]); the crossbar itself is no longer needed.
+#[derive(Debug, Clone)]
+pub struct TileModel(TileOp);
 
 /// The crossbar-backed operator of one mapped layer (see the module docs).
 #[derive(Debug)]
@@ -126,6 +136,8 @@ pub struct ChipSynapses {
     fan_out: f64,
     cache_len: usize,
     counters: LayerCounters,
+    /// `Some` for a weight-stationary convolution (tiles read once per output position).
+    shared: Option<SharedConv>,
 }
 
 /// Manhattan distance between two mesh positions (XY dimension-order routing).
@@ -170,97 +182,176 @@ impl ChipSynapses {
                 crossbars.len()
             )));
         }
+        let tiles = crossbars
+            .iter()
+            .enumerate()
+            .map(|(k, xb)| Self::tile(mapping, li, k, xb, path))
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::from_tiles(mapping, li, tiles, path, source_home, delay, seed, coords)
+    }
+
+    /// The read model of tile `k` of mapping layer `li` from its programmed crossbar (at the
+    /// time point to emulate, compensation selected); see [`ChipSynapses::from_tiles`].
+    pub fn tile(
+        mapping: &Mapping,
+        li: usize,
+        k: usize,
+        xb: &Crossbar,
+        path: &ReadPath,
+    ) -> Result<TileModel, ArrayError> {
+        let layer: &LayerMapping = &mapping.layers[li];
+        let tile = &layer.tiles[k];
+        let pos = |core: usize| mapping.cores[core].position;
+        let read = &path.read;
+        let folded_all = read.adc.is_none();
+        let map = xb.map();
+        let (rows, pcols) = (xb.rows(), xb.cols());
+        if rows != tile.inputs.len() || map.outputs != tile.outputs.len() {
+            return Err(ArrayError::Shape(format!(
+                "layer `{}`: a {rows}-row, {}-output crossbar for a tile of {} inputs and {} outputs",
+                layer.name,
+                map.outputs,
+                tile.inputs.len(),
+                tile.outputs.len()
+            )));
+        }
+        let g = xb.conductances();
+        // Effective unit-input currents [rows, pcols] in siemens (through the wires).
+        let geff = match &path.circuit {
+            Some(params) => {
+                let c = CrossbarCircuit::new(g.view(), params)
+                    .map_err(|e| ArrayError::Shape(format!("IR drop: {e}")))?;
+                c.transfer().t().to_owned()
+            }
+            None => g.clone(),
+        };
+        let inv = 1.0 / map.scale;
+        let (s2, c2) = match &path.per_read {
+            PerReadNoise::Proportional { frac } if *frac > 0.0 => (
+                g.iter()
+                    .map(|&gi| ((frac * gi * inv).powi(2)) as f32)
+                    .collect(),
+                0.0,
+            ),
+            PerReadNoise::Constant { sigma } if *sigma > 0.0 => {
+                (Vec::new(), ((sigma * inv).powi(2)) as f32)
+            }
+            _ => (Vec::new(), 0.0),
+        };
+        let gain = xb.gains().to_vec();
+        let outs = map.outputs;
+        let folded = folded_all && path.per_read == PerReadNoise::None;
+        let (m, width) = if folded {
+            let mut m = vec![0.0f32; rows * outs];
+            for i in 0..rows {
+                for j in 0..outs {
+                    let (a, b) = match map.kind {
+                        MappingKind::Differential => (2 * j, 2 * j + 1),
+                        MappingKind::Offset => (j, outs),
+                    };
+                    let d = f64::from(gain[a]) * geff[[i, a]] - f64::from(gain[b]) * geff[[i, b]];
+                    m[i * outs + j] = (d * inv) as f32;
+                }
+            }
+            (m, outs)
+        } else {
+            (geff.iter().map(|&x| (x * inv) as f32).collect(), pcols)
+        };
+        let mut psum_packets = 0;
+        let mut psum_hops = 0;
+        let (mut krow, mut psum_at) = (Vec::new(), Vec::new());
+        match &layer.shared {
+            None => {
+                let home = |j: usize| layer.home_core[tile.outputs[j] as usize] as usize;
+                for j in 0..outs {
+                    if home(j) != tile.core {
+                        psum_packets += 1;
+                        psum_hops += mesh_hops(pos(tile.core), pos(home(j)));
+                    }
+                }
+            }
+            Some(sc) => {
+                let [_, h, w] = sc.input;
+                krow = tile
+                    .inputs
+                    .iter()
+                    .map(|&r| {
+                        let (c, ky, kx) = sc.row(r);
+                        (
+                            c * h * w,
+                            (ky * sc.dilation[0]) as isize - sc.padding[0] as isize,
+                            (kx * sc.dilation[1]) as isize - sc.padding[1] as isize,
+                        )
+                    })
+                    .collect();
+                let np = sc.positions();
+                psum_at = (0..np)
+                    .map(|q| {
+                        let (mut n, mut hp) = (0u32, 0u32);
+                        for &oc in &tile.outputs {
+                            let home = layer.home_core[oc as usize * np + q] as usize;
+                            if home != tile.core {
+                                n += 1;
+                                hp += mesh_hops(pos(tile.core), pos(home)) as u32;
+                            }
+                        }
+                        (n, hp)
+                    })
+                    .collect();
+            }
+        }
+        let v_per_unit = read.v_read / read.x_max;
+        let consecutive = tile.inputs.windows(2).all(|w| w[1] == w[0] + 1);
+        let consecutive = consecutive && layer.shared.is_none();
+        Ok(TileModel(TileOp {
+            krow,
+            psum_at,
+            first: (consecutive && !tile.inputs.is_empty()).then(|| tile.inputs[0] as usize),
+            inputs: tile.inputs.clone(),
+            outputs: tile.outputs.clone(),
+            m,
+            s2,
+            c2,
+            gain,
+            kind: map.kind,
+            pcols,
+            width,
+            adc_fs: (xb.adc_full_scale() / (map.scale * v_per_unit)) as f32,
+            psum_packets,
+            psum_hops,
+        }))
+    }
+
+    /// Assemble the operator of mapping layer `li` from the read models of its tiles (in
+    /// tile order, see [`ChipSynapses::tile`]), with the other arguments of
+    /// [`ChipSynapses::new`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn from_tiles(
+        mapping: &Mapping,
+        li: usize,
+        tiles: Vec<TileModel>,
+        path: &ReadPath,
+        source_home: Option<&[u32]>,
+        delay: usize,
+        seed: u64,
+        coords: [u64; 3],
+    ) -> Result<Self, ArrayError> {
+        let layer: &LayerMapping = &mapping.layers[li];
+        if tiles.len() != layer.tiles.len() {
+            return Err(ArrayError::Shape(format!(
+                "layer `{}` has {} tiles but {} read models",
+                layer.name,
+                layer.tiles.len(),
+                tiles.len()
+            )));
+        }
         let pos = |core: usize| mapping.cores[core].position;
         let read = &path.read;
         let adc_levels = read.adc.map(|a| steps(a.bits));
         let dac_levels = read.dac.map(|d| steps(d.bits));
-        let mut tiles = Vec::with_capacity(layer.tiles.len());
-        let mut noisy = false;
         let folded_all = read.adc.is_none();
-        for (tile, xb) in layer.tiles.iter().zip(crossbars) {
-            let map = xb.map();
-            let (rows, pcols) = (xb.rows(), xb.cols());
-            if rows != tile.inputs.len() || map.outputs != tile.outputs.len() {
-                return Err(ArrayError::Shape(format!(
-                    "layer `{}`: a {rows}-row, {}-output crossbar for a tile of {} inputs and {} outputs",
-                    layer.name,
-                    map.outputs,
-                    tile.inputs.len(),
-                    tile.outputs.len()
-                )));
-            }
-            let g = xb.conductances();
-            // Effective unit-input currents [rows, pcols] in siemens (through the wires).
-            let geff = match &path.circuit {
-                Some(params) => {
-                    let c = CrossbarCircuit::new(g.view(), params)
-                        .map_err(|e| ArrayError::Shape(format!("IR drop: {e}")))?;
-                    c.transfer().t().to_owned()
-                }
-                None => g.clone(),
-            };
-            let inv = 1.0 / map.scale;
-            let (s2, c2) = match &path.per_read {
-                PerReadNoise::Proportional { frac } if *frac > 0.0 => (
-                    g.iter()
-                        .map(|&gi| ((frac * gi * inv).powi(2)) as f32)
-                        .collect(),
-                    0.0,
-                ),
-                PerReadNoise::Constant { sigma } if *sigma > 0.0 => {
-                    (Vec::new(), ((sigma * inv).powi(2)) as f32)
-                }
-                _ => (Vec::new(), 0.0),
-            };
-            let tile_noisy = !s2.is_empty() || c2 > 0.0;
-            noisy |= tile_noisy;
-            let gain = xb.gains().to_vec();
-            let outs = map.outputs;
-            let folded = folded_all && path.per_read == PerReadNoise::None;
-            let (m, width) = if folded {
-                let mut m = vec![0.0f32; rows * outs];
-                for i in 0..rows {
-                    for j in 0..outs {
-                        let (a, b) = match map.kind {
-                            MappingKind::Differential => (2 * j, 2 * j + 1),
-                            MappingKind::Offset => (j, outs),
-                        };
-                        let d =
-                            f64::from(gain[a]) * geff[[i, a]] - f64::from(gain[b]) * geff[[i, b]];
-                        m[i * outs + j] = (d * inv) as f32;
-                    }
-                }
-                (m, outs)
-            } else {
-                (geff.iter().map(|&x| (x * inv) as f32).collect(), pcols)
-            };
-            let home = |j: usize| layer.home_core[tile.outputs[j] as usize] as usize;
-            let mut psum_packets = 0;
-            let mut psum_hops = 0;
-            for j in 0..outs {
-                if home(j) != tile.core {
-                    psum_packets += 1;
-                    psum_hops += mesh_hops(pos(tile.core), pos(home(j)));
-                }
-            }
-            let v_per_unit = read.v_read / read.x_max;
-            let consecutive = tile.inputs.windows(2).all(|w| w[1] == w[0] + 1);
-            tiles.push(TileOp {
-                first: (consecutive && !tile.inputs.is_empty()).then(|| tile.inputs[0] as usize),
-                inputs: tile.inputs.clone(),
-                outputs: tile.outputs.clone(),
-                m,
-                s2,
-                c2,
-                gain,
-                kind: map.kind,
-                pcols,
-                width,
-                adc_fs: (xb.adc_full_scale() / (map.scale * v_per_unit)) as f32,
-                psum_packets,
-                psum_hops,
-            });
-        }
+        let tiles: Vec<TileOp> = tiles.into_iter().map(|t| t.0).collect();
+        let noisy = tiles.iter().any(|t| !t.s2.is_empty() || t.c2 > 0.0);
         let folded = folded_all && path.per_read == PerReadNoise::None;
         // Spike packets: one per (input element, distinct destination core off the source core).
         let (mut in_packets, mut in_hops) = (Vec::new(), Vec::new());
@@ -269,7 +360,7 @@ impl ChipSynapses {
             in_hops = vec![0u32; layer.in_len];
             let mut dests: Vec<Vec<usize>> = vec![Vec::new(); layer.in_len];
             for t in &layer.tiles {
-                for &e in &t.inputs {
+                for &e in layer.tile_elements(t).iter() {
                     let d = &mut dests[e as usize];
                     if !d.contains(&t.core) {
                         d.push(t.core);
@@ -286,15 +377,21 @@ impl ChipSynapses {
                 }
             }
         }
+        let reads = layer.reads_per_step();
         let synapses: usize = layer
             .tiles
             .iter()
-            .map(|t| t.inputs.len() * t.outputs.len())
+            .map(|t| t.inputs.len() * t.outputs.len() * reads)
             .sum();
-        let cache_len = if noisy {
-            tiles.iter().map(|t| 2 * t.pcols).sum()
-        } else {
-            layer.out_len
+        // A noisy shared convolution caches its currents only when fed by the chip's input
+        // (the only input that repeats); deeper ones recompute.
+        let cache_len = match (noisy, &layer.shared) {
+            (false, _) => layer.out_len,
+            (true, None) => tiles.iter().map(|t| 2 * t.pcols).sum(),
+            (true, Some(_)) if source_home.is_none() => {
+                tiles.iter().map(|t| 2 * t.pcols * reads).sum()
+            }
+            (true, Some(_)) => 0,
         };
         Ok(ChipSynapses {
             in_len: layer.in_len,
@@ -314,6 +411,7 @@ impl ChipSynapses {
             fan_out: synapses as f64 / layer.in_len.max(1) as f64,
             cache_len,
             counters: LayerCounters::default(),
+            shared: layer.shared.clone(),
         })
     }
 
@@ -357,6 +455,12 @@ impl ChipSynapses {
 
     /// Turn one tile's (noisy) physical column values into logical outputs added to `o`.
     fn finish(&self, t: &TileOp, cur: &mut [f32], o: &mut [f32]) {
+        self.finish_at(t, cur, o, 1, 0)
+    }
+
+    /// [`finish`](Self::finish) adding output `j` to `o[outputs[j]·mul + add]` (a shared
+    /// convolution's position `add` of `mul`).
+    fn finish_at(&self, t: &TileOp, cur: &mut [f32], o: &mut [f32], mul: usize, add: usize) {
         if let Some(n) = self.adc_levels {
             // Symmetric uniform quantiser on n steps per sign over ±full scale (saturating).
             let (to, from) = (n / t.adc_fs, t.adc_fs / n);
@@ -371,13 +475,13 @@ impl ChipSynapses {
         match t.kind {
             MappingKind::Differential => {
                 for (j, &dst) in t.outputs.iter().enumerate() {
-                    o[dst as usize] += cur[2 * j] - cur[2 * j + 1];
+                    o[dst as usize * mul + add] += cur[2 * j] - cur[2 * j + 1];
                 }
             }
             MappingKind::Offset => {
                 let r = cur[outs];
                 for (j, &dst) in t.outputs.iter().enumerate() {
-                    o[dst as usize] += cur[j] - r;
+                    o[dst as usize * mul + add] += cur[j] - r;
                 }
             }
         }
@@ -389,6 +493,337 @@ impl ChipSynapses {
             if s > 0.0 {
                 let n: f32 = rng.sample(StandardNormal);
                 *c += s * n;
+            }
+        }
+    }
+}
+
+/// Per-thread buffers of a shared convolution's reads: the input through the DAC, per-position
+/// column sums and variances, and per-position active inputs, read pulses and Σ x².
+#[derive(Default)]
+struct SharedScratch {
+    xq: Vec<f32>,
+    acc: Vec<f32>,
+    var: Vec<f32>,
+    nnz: Vec<u32>,
+    pulses: Vec<u32>,
+    sq: Vec<f32>,
+    cur: Vec<f32>,
+    sd: Vec<f32>,
+}
+
+thread_local! {
+    static SHARED: std::cell::RefCell<SharedScratch> = std::cell::RefCell::new(SharedScratch::default());
+}
+
+impl ChipSynapses {
+    /// One step of a weight-stationary convolution for one sample: every tile is read once per
+    /// output position with an active input (im2col, accumulated event by event over the
+    /// active inputs of each kernel row), its columns noised, digitised and scattered to the
+    /// position's outputs. With a cache (noisy layer fed by the chip's input, see `new`) the
+    /// noise-free currents and variances of every (tile, position) are kept for the repeats;
+    /// without noise the caller caches the outputs.
+    #[allow(clippy::too_many_arguments)]
+    fn read_shared(
+        &self,
+        sc: &SharedConv,
+        xin: &[f32],
+        o: &mut [f32],
+        cache: &mut [f32],
+        sample: u64,
+        step: u64,
+        c: &mut [u64; 5],
+    ) {
+        let [_, h, w] = sc.input;
+        let [_, oh, ow] = sc.output;
+        let [sh, sw] = sc.stride;
+        let np = oh * ow;
+        let m = self.x_max;
+        let keep = self.noisy && !cache.is_empty();
+        SHARED.with(|s| {
+            let s = &mut *s.borrow_mut();
+            // The input through clipping and the DAC, once for every tile and position.
+            s.xq.clear();
+            s.xq.extend(xin.iter().map(|&v| {
+                if is_count(v, m) {
+                    v
+                } else {
+                    let v = v.clamp(-m, m);
+                    match self.dac_levels {
+                        Some(n) => quantise(v, m, n),
+                        None => v,
+                    }
+                }
+            }));
+            let mut at = 0;
+            for (ti, t) in self.tiles.iter().enumerate() {
+                let wd = t.width;
+                s.acc.clear();
+                s.acc.resize(np * wd, 0.0);
+                s.nnz.clear();
+                s.nnz.resize(np, 0);
+                s.pulses.clear();
+                s.pulses.resize(np, 1);
+                let prop = self.noisy && !t.s2.is_empty();
+                s.var.clear();
+                if prop {
+                    s.var.resize(np * wd, 0.0);
+                }
+                s.sq.clear();
+                s.sq.resize(np, 0.0);
+                let acc_in = SharedAcc {
+                    krow: &t.krow,
+                    m: &t.m,
+                    s2: if prop { &t.s2 } else { &[] },
+                    wd,
+                    h,
+                    w,
+                    oh,
+                    ow,
+                    sh,
+                    sw,
+                    xq: &s.xq,
+                    x_max: m,
+                    noisy: self.noisy,
+                };
+                accumulate(
+                    &acc_in,
+                    &mut s.acc,
+                    &mut s.var,
+                    &mut s.nnz,
+                    &mut s.pulses,
+                    &mut s.sq,
+                );
+                let mut rng = self.noisy.then(|| {
+                    crate::rng::stream(
+                        self.seed,
+                        &[
+                            self.coords[0],
+                            self.coords[1],
+                            self.coords[2],
+                            ti as u64,
+                            sample,
+                            step,
+                        ],
+                    )
+                });
+                for q in 0..np {
+                    let n = s.nnz[q] as usize;
+                    if n == 0 {
+                        if keep {
+                            cache[at..at + 2 * wd].fill(0.0);
+                            at += 2 * wd;
+                        }
+                        continue;
+                    }
+                    c[0] += u64::from(s.pulses[q]);
+                    c[1] += (n * t.outputs.len()) as u64;
+                    if self.adc_levels.is_some() {
+                        c[2] += t.pcols as u64;
+                    }
+                    c[3] += u64::from(t.psum_at[q].0);
+                    c[4] += u64::from(t.psum_at[q].1);
+                    let a = &s.acc[q * wd..(q + 1) * wd];
+                    if self.folded {
+                        for (j, &dst) in t.outputs.iter().enumerate() {
+                            o[dst as usize * np + q] += a[j];
+                        }
+                        continue;
+                    }
+                    s.cur.clear();
+                    s.cur.extend_from_slice(a);
+                    if let Some(rng) = rng.as_mut() {
+                        s.sd.clear();
+                        if prop {
+                            s.sd.extend(s.var[q * wd..(q + 1) * wd].iter().map(|v| v.sqrt()));
+                        } else {
+                            s.sd.resize(wd, (t.c2 * s.sq[q]).sqrt());
+                        }
+                        if keep {
+                            cache[at..at + wd].copy_from_slice(&s.cur);
+                            cache[at + wd..at + 2 * wd].copy_from_slice(&s.sd);
+                            at += 2 * wd;
+                        }
+                        self.noise(rng, &s.sd, &mut s.cur);
+                    }
+                    let mut cur = std::mem::take(&mut s.cur);
+                    self.finish_at(t, &mut cur, o, np, q);
+                    s.cur = cur;
+                }
+            }
+        });
+    }
+
+    /// A repeated step of a noisy shared convolution fed by the chip's input: the cached
+    /// currents of every (tile, position) with fresh per-read noise.
+    fn repeat_shared(
+        &self,
+        sc: &SharedConv,
+        cache: &[f32],
+        o: &mut [f32],
+        cur: &mut Vec<f32>,
+        sample: u64,
+        step: u64,
+    ) {
+        let np = sc.positions();
+        let mut at = 0;
+        for (ti, t) in self.tiles.iter().enumerate() {
+            let wd = t.width;
+            let mut rng = crate::rng::stream(
+                self.seed,
+                &[
+                    self.coords[0],
+                    self.coords[1],
+                    self.coords[2],
+                    ti as u64,
+                    sample,
+                    step,
+                ],
+            );
+            for q in 0..np {
+                let (a, v) = (&cache[at..at + wd], &cache[at + wd..at + 2 * wd]);
+                at += 2 * wd;
+                if v.iter().all(|&v| v == 0.0) && a.iter().all(|&c| c == 0.0) {
+                    continue;
+                }
+                cur.clear();
+                cur.extend_from_slice(a);
+                self.noise(&mut rng, v, cur);
+                self.finish_at(t, cur, o, np, q);
+            }
+        }
+    }
+}
+
+/// The inputs of one shared tile's accumulation over its kernel rows (see [`accumulate`]).
+struct SharedAcc<'a> {
+    krow: &'a [(usize, isize, isize)],
+    m: &'a [f32],
+    /// Per-read variance rows (proportional noise), or empty.
+    s2: &'a [f32],
+    wd: usize,
+    h: usize,
+    w: usize,
+    oh: usize,
+    ow: usize,
+    sh: usize,
+    sw: usize,
+    xq: &'a [f32],
+    x_max: f32,
+    noisy: bool,
+}
+
+/// For every kernel row and every output position where that row sees an active input, add
+/// the row's currents (and variances) into the position's column sums: event-driven im2col.
+/// Dispatched once per call to the widest vector unit the CPU has (AVX-512, AVX2, else the
+/// baseline); the arithmetic (separate multiply and add, no fused multiply-add) and its order
+/// are the same on every path, so the results are bit-identical whatever the CPU.
+fn accumulate(
+    p: &SharedAcc<'_>,
+    acc: &mut [f32],
+    var: &mut [f32],
+    nnz: &mut [u32],
+    pulses: &mut [u32],
+    sq: &mut [f32],
+) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU has AVX-512F (checked just above).
+            return unsafe { accumulate_avx512(p, acc, var, nnz, pulses, sq) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2 (checked just above).
+            return unsafe { accumulate_avx2(p, acc, var, nnz, pulses, sq) };
+        }
+    }
+    accumulate_body(p, acc, var, nnz, pulses, sq)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn accumulate_avx512(
+    p: &SharedAcc<'_>,
+    acc: &mut [f32],
+    var: &mut [f32],
+    nnz: &mut [u32],
+    pulses: &mut [u32],
+    sq: &mut [f32],
+) {
+    accumulate_body(p, acc, var, nnz, pulses, sq)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn accumulate_avx2(
+    p: &SharedAcc<'_>,
+    acc: &mut [f32],
+    var: &mut [f32],
+    nnz: &mut [u32],
+    pulses: &mut [u32],
+    sq: &mut [f32],
+) {
+    accumulate_body(p, acc, var, nnz, pulses, sq)
+}
+
+#[inline(always)]
+fn accumulate_body(
+    p: &SharedAcc<'_>,
+    acc: &mut [f32],
+    var: &mut [f32],
+    nnz: &mut [u32],
+    pulses: &mut [u32],
+    sq: &mut [f32],
+) {
+    let wd = p.wd;
+    let prop = !p.s2.is_empty();
+    for (k, &(coff, dy, dx)) in p.krow.iter().enumerate() {
+        let row = &p.m[k * wd..(k + 1) * wd];
+        let row2 = if prop {
+            &p.s2[k * wd..(k + 1) * wd]
+        } else {
+            &[][..]
+        };
+        for oy in 0..p.oh {
+            let iy = (oy * p.sh) as isize + dy;
+            if iy < 0 || iy as usize >= p.h {
+                continue;
+            }
+            let base = coff + iy as usize * p.w;
+            for ox in 0..p.ow {
+                let ix = (ox * p.sw) as isize + dx;
+                if ix < 0 || ix as usize >= p.w {
+                    continue;
+                }
+                let v = p.xq[base + ix as usize];
+                if v == 0.0 {
+                    continue;
+                }
+                let q = oy * p.ow + ox;
+                nnz[q] += 1;
+                if is_count(v, p.x_max) {
+                    pulses[q] = pulses[q].max(v.abs() as u32);
+                }
+                let a = &mut acc[q * wd..(q + 1) * wd];
+                if v == 1.0 {
+                    for (a, &b) in a.iter_mut().zip(row) {
+                        *a += b;
+                    }
+                } else {
+                    for (a, &b) in a.iter_mut().zip(row) {
+                        *a += v * b;
+                    }
+                }
+                if p.noisy {
+                    let v2 = read_variance(v, p.x_max);
+                    sq[q] += v2;
+                    if prop {
+                        let a = &mut var[q * wd..(q + 1) * wd];
+                        for (a, &b) in a.iter_mut().zip(row2) {
+                            *a += v2 * b;
+                        }
+                    }
+                }
             }
         }
     }
@@ -449,7 +884,8 @@ impl SynapticOp for ChipSynapses {
         out: &mut [f32],
     ) {
         let (n_in, n_out, sl) = (self.in_len, self.out_len, self.state_len());
-        let repeat = repeat && self.delay == 0;
+        // A noisy shared convolution deeper than the first layer keeps no cache: it recomputes.
+        let repeat = repeat && self.delay == 0 && !(self.noisy && self.cache_len == 0);
         let mut total = [0u64; 5];
         SCRATCH.with(|s| {
             let (xin, xv, cur, var) = &mut *s.borrow_mut();
@@ -469,6 +905,10 @@ impl SynapticOp for ChipSynapses {
                         continue;
                     }
                     o.copy_from_slice(&self.bias);
+                    if let Some(sc) = &self.shared {
+                        self.repeat_shared(sc, cache, o, cur, sample, step);
+                        continue;
+                    }
                     let mut at = 0;
                     for (ti, t) in self.tiles.iter().enumerate() {
                         let p = t.pcols;
@@ -515,6 +955,17 @@ impl SynapticOp for ChipSynapses {
                     }
                 }
                 o.copy_from_slice(&self.bias);
+                if let Some(sc) = &self.shared {
+                    self.read_shared(sc, xin, o, cache, sample, step, &mut c);
+                    if !self.noisy {
+                        cache.copy_from_slice(o);
+                    }
+                    for (k, v) in c.iter().enumerate() {
+                        cnt[k] = *v as f32;
+                        total[k] += v;
+                    }
+                    continue;
+                }
                 let mut at = 0;
                 for (ti, t) in self.tiles.iter().enumerate() {
                     let (nnz, sq, pulses) = self.gather(t, xin, xv);
@@ -630,6 +1081,7 @@ mod tests {
                     weights: w.clone(),
                 }],
                 home_core: vec![0; o],
+                shared: None,
             }],
             cores: vec![Core {
                 position: (0, 0),
@@ -638,6 +1090,7 @@ mod tests {
                 cols_used: 2 * o,
                 neurons: o,
                 splitters: 0,
+                subarrays: 1,
             }],
         }
     }

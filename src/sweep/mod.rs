@@ -407,6 +407,73 @@ pub fn run_unit(inputs: &Arc<Inputs>, cfg: &RunConfig, trial: u64) -> Result<f64
     Ok(exp.run_trial(trial, &())?.accuracy[0])
 }
 
+/// What a sweep adds to its spec file (the command line's or Python's options).
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// Fixed overrides after the spec's `set`.
+    pub set: Vec<Assign>,
+    /// Grid axes after the spec's `grid`.
+    pub grid: Vec<Param>,
+    /// Trials per point instead of the spec's.
+    pub trials: Option<usize>,
+    /// Sweep seed instead of the spec's.
+    pub seed: Option<u64>,
+    /// Samples of every point (the first ones of the data set) instead of the netlist's.
+    pub samples: Option<usize>,
+    /// Run only this shard's points.
+    pub shard: Option<Shard>,
+}
+
+/// Build the manifest of `spec` with `over` applied, check every point (unknown paths, wrong
+/// types, bad values), and load the network and the data every point needs, once.
+pub fn prepare(spec: &SweepSpec, over: Overrides) -> Result<(Manifest, Arc<Inputs>), crate::Error> {
+    let mut base = RunConfig::from_netlist(&spec.netlist)?;
+    if let Some(n) = over.samples {
+        if n == 0 {
+            return Err(SweepError::Plan("samples must be at least 1".into()).into());
+        }
+        base.samples = Some(n);
+    }
+    let mut set = spec.set.clone();
+    set.extend(over.set);
+    let mut grid = spec.grid.clone();
+    grid.extend(over.grid);
+    let trials = over.trials.unwrap_or(spec.trials);
+    if trials == 0 {
+        return Err(SweepError::Plan("trials must be at least 1".into()).into());
+    }
+    let plan = Plan::new(
+        set,
+        grid,
+        spec.points.clone(),
+        trials,
+        over.seed.unwrap_or(spec.seed),
+    )?;
+    plan.check_assignments(&base)?;
+    let configs: Vec<RunConfig> = (0..plan.points.len())
+        .map(|k| plan.config(&base, k))
+        .collect::<Result<_, _>>()?;
+    let mut load = base.clone();
+    load.samples = configs
+        .iter()
+        .map(|c| c.samples)
+        .try_fold(0usize, |m, s| s.map(|s| m.max(s)));
+    let inputs = Arc::new(Inputs::load(&load)?);
+    if base.samples.is_none() {
+        base.samples = Some(inputs.data.len());
+    }
+    let manifest = Manifest {
+        netlist: std::path::absolute(&spec.netlist)
+            .unwrap_or(spec.netlist.clone())
+            .display()
+            .to_string(),
+        base,
+        plan,
+        shard: over.shard,
+    };
+    Ok((manifest, inputs))
+}
+
 /// Options of [`run`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RunControl {

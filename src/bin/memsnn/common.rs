@@ -223,3 +223,51 @@ impl memsnn::experiment::Observer for Progress {
         Progress::advance(self, n)
     }
 }
+
+/// The value of `--subarray`: a subarray size, or `None` for one array per core.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SubarrayArg(pub Option<memsnn::chip::SubarraySpec>);
+
+/// `--subarray ROWSxCOLS` (or `N` for N×N, or `none` for one array per core).
+pub fn parse_subarray(s: &str) -> Result<SubarrayArg, String> {
+    let t = s.trim();
+    if t.eq_ignore_ascii_case("none") {
+        return Ok(SubarrayArg(None));
+    }
+    let (r, c) = match t.split_once(['x', 'X', '×']) {
+        Some((r, c)) => (r.trim(), c.trim()),
+        None => (t, t),
+    };
+    let num = |v: &str| {
+        v.parse::<usize>()
+            .map_err(|_| format!("`{s}` is not ROWSxCOLS (e.g. 256x256), N or none"))
+    };
+    let (rows, cols) = (num(r)?, num(c)?);
+    if rows == 0 || cols == 0 {
+        return Err(format!("`{s}`: a subarray has at least 1 row and 1 column"));
+    }
+    Ok(SubarrayArg(Some(memsnn::chip::SubarraySpec { rows, cols })))
+}
+
+/// `--conv-mapping unrolled|shared`.
+pub fn parse_conv_mapping(s: &str) -> Result<memsnn::chip::ConvMapping, String> {
+    memsnn::chip::ConvMapping::from_name(s)
+}
+
+/// Apply `--subarray` and `--conv-mapping` to the run's chip (checked with the chip spec when
+/// the experiment is validated).
+pub fn apply_layout(
+    c: &mut memsnn::experiment::RunConfig,
+    subarray: Option<SubarrayArg>,
+    conv: Option<memsnn::chip::ConvMapping>,
+) -> anyhow::Result<()> {
+    if let Some(SubarrayArg(sa)) = subarray {
+        c.chip.core.subarray = sa;
+    }
+    if let Some(m) = conv {
+        c.chip.conv = m;
+    }
+    c.chip
+        .validate()
+        .map_err(|e| anyhow::anyhow!("--subarray/--conv-mapping: chip `{}`: {e}", c.chip.name))
+}

@@ -61,6 +61,15 @@ pub struct EmulateArgs {
     /// Wire resistance between adjacent crossbar cells [Ω] [netlist, else 0].
     #[arg(long, value_name = "OHM")]
     pub r_wire: Option<f64>,
+    /// Physical crossbar subarrays of every core: ROWSxCOLS (e.g. 256x256), N (N×N) or none
+    /// (one array per core), replacing the chip's `core.subarray` [chip's].
+    #[arg(long, value_name = "RxC", value_parser = crate::common::parse_subarray)]
+    pub subarray: Option<crate::common::SubarrayArg>,
+    /// How convolutions are laid out: unrolled (a neuron and synapses per output position,
+    /// TrueNorth/Loihi) or shared (weight-stationary: one kernel crossbar read per position,
+    /// as analog accelerators do) [chip's `conv`, else unrolled].
+    #[arg(long, value_name = "MAPPING", value_parser = crate::common::parse_conv_mapping)]
+    pub conv_mapping: Option<memsnn::chip::ConvMapping>,
     /// Switch off conductance levels.
     #[arg(long)]
     pub no_levels: bool,
@@ -155,6 +164,8 @@ impl EmulateArgs {
             ("--levels", self.levels.is_some()),
             ("--adc-bits", self.adc_bits.is_some()),
             ("--r-wire", self.r_wire.is_some()),
+            ("--subarray", self.subarray.is_some()),
+            ("--conv-mapping", self.conv_mapping.is_some()),
             ("--no-levels", self.no_levels),
             ("--no-programming-noise", self.no_programming_noise),
             ("--no-drift", self.no_drift),
@@ -170,6 +181,8 @@ impl EmulateArgs {
 /// The netlist named by `path`, or the default one when run from the repository root.
 pub fn netlist_path(path: Option<&Path>) -> anyhow::Result<PathBuf> {
     match path {
+        // A bundled network's folder stands for its netlist.
+        Some(p) if p.is_dir() && p.join("netlist.ron").is_file() => Ok(p.join("netlist.ron")),
         Some(p) => Ok(p.to_path_buf()),
         None if Path::new(DEFAULT_NETLIST).exists() => Ok(PathBuf::from(DEFAULT_NETLIST)),
         None => bail!(
@@ -256,6 +269,9 @@ pub fn configure(args: &EmulateArgs) -> anyhow::Result<RunConfig> {
         }
         c.crossbar.r_wire = r;
     }
+    if args.subarray.is_some() || args.conv_mapping.is_some() {
+        crate::common::apply_layout(&mut c, args.subarray, args.conv_mapping)?;
+    }
     let e = &mut c.effects;
     e.levels &= !args.no_levels;
     e.programming &= !args.no_programming_noise;
@@ -312,16 +328,22 @@ pub fn input_files(c: &RunConfig) -> Vec<PathBuf> {
     v
 }
 
-/// Synaptic operations a run does at most (dense estimate), for the work limit.
+/// Synaptic operations a run does at most (every connection active at every step), for the
+/// work limit: `in × out` per fully connected layer, `outputs × C_in/groups × kh × kw` per
+/// convolution.
 fn work_estimate(exp: &Experiment) -> f64 {
+    use memsnn::network::{NodeKind, numel};
     let g = &exp.inputs().graph;
     let weights: f64 = g
         .nodes
         .iter()
         .filter(|n| n.kind.is_synaptic())
-        .map(|n| {
-            (memsnn::network::numel(&n.input_shape) * memsnn::network::numel(&n.output_shape))
-                as f64
+        .map(|n| match &n.kind {
+            NodeKind::Conv2d { weight, .. } => {
+                let s = weight.shape();
+                (numel(&n.output_shape) * s[1] * s[2] * s[3]) as f64
+            }
+            _ => (numel(&n.input_shape) * numel(&n.output_shape)) as f64,
         })
         .sum();
     exp.sample_runs() as f64 * exp.config().timesteps as f64 * weights.max(1.0)

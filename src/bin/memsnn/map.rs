@@ -26,6 +26,13 @@ pub struct MapArgs {
     /// Crossbar columns per weight: 2 = differential pair, 1 = offset column [2].
     #[arg(long, value_name = "N")]
     pub columns_per_weight: Option<usize>,
+    /// Physical crossbar subarrays of every core: ROWSxCOLS (e.g. 256x256), N or none
+    /// [chip's `core.subarray`].
+    #[arg(long, value_name = "RxC", value_parser = crate::common::parse_subarray)]
+    pub subarray: Option<crate::common::SubarrayArg>,
+    /// How convolutions are laid out: unrolled or shared (weight-stationary) [chip's `conv`].
+    #[arg(long, value_name = "MAPPING", value_parser = crate::common::parse_conv_mapping)]
+    pub conv_mapping: Option<memsnn::chip::ConvMapping>,
     /// Timesteps per inference for the latency estimate [netlist, else 25].
     #[arg(long, value_name = "T")]
     pub timesteps: Option<usize>,
@@ -58,6 +65,9 @@ fn configure(args: &MapArgs) -> anyhow::Result<RunConfig> {
         Some(n) => bail!(
             "--columns-per-weight {n}: a weight takes 2 columns (differential pair) or 1 (offset column)"
         ),
+    }
+    if args.subarray.is_some() || args.conv_mapping.is_some() {
+        crate::common::apply_layout(&mut c, args.subarray, args.conv_mapping)?;
     }
     if let Some(t) = args.timesteps {
         if t == 0 {
@@ -154,6 +164,28 @@ fn print_table(out: &mut String, graph: &Graph, chip: &ChipSpec, m: &Mapping, cp
         "mesh occupancy: {n} of {} cores ({})",
         chip.mesh_cores(),
         pct(n, chip.mesh_cores())
+    )
+    .ok();
+    let subarrays: usize = m.cores.iter().map(|c| c.subarrays).sum();
+    let weights: usize = m
+        .layers
+        .iter()
+        .flat_map(|l| &l.tiles)
+        .map(|t| t.weights.len())
+        .sum();
+    writeln!(
+        out,
+        "crossbars: {subarrays} {} holding {weights} weight cells ({} devices); convolutions {}",
+        match chip.core.subarray {
+            Some(sa) => format!("subarrays of {}×{}", sa.rows, sa.cols),
+            None => "arrays (one per core)".into(),
+        },
+        weights * cpw,
+        match chip.conv {
+            memsnn::chip::ConvMapping::Unrolled => "unrolled (a neuron per output position)",
+            memsnn::chip::ConvMapping::Shared =>
+                "shared (weight-stationary: one kernel read per output position)",
+        }
     )
     .ok();
 }

@@ -3,11 +3,10 @@
 use crate::common::Progress;
 use anyhow::{Context, bail};
 use clap::Args;
-use memsnn::experiment::{Inputs, Par, RunConfig};
-use memsnn::sweep::{Assign, Manifest, Param, Plan, RunControl, Shard, SweepSpec};
+use memsnn::experiment::{Par, RunConfig};
+use memsnn::sweep::{Assign, Param, RunControl, Shard, SweepSpec};
 use serde_json::Value;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Instant;
 
 /// Sweep configuration parameters of a chip run: accuracy over a grid of points × trials.
@@ -147,7 +146,7 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    let mut grid = spec.grid.clone();
+    let mut grid = Vec::new();
     for s in &args.params {
         let (p, v) = split_assign(s, "--param")?;
         grid.push(Param {
@@ -155,40 +154,20 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
             values: split_values(v).iter().map(|v| parse_value(v)).collect(),
         });
     }
-    let trials = args.trials.unwrap_or(spec.trials);
-    if trials == 0 {
+    if args.trials == Some(0) {
         bail!("--trials must be at least 1");
     }
-    let plan = Plan::new(
-        set,
-        grid,
-        spec.points.clone(),
-        trials,
-        args.seed.unwrap_or(spec.seed),
+    let (manifest, inputs) = memsnn::sweep::prepare(
+        &spec,
+        memsnn::sweep::Overrides {
+            set: set[spec.set.len()..].to_vec(),
+            grid,
+            trials: args.trials,
+            seed: args.seed,
+            samples: args.samples,
+            shard: args.shard,
+        },
     )?;
-    // Validate every point up front (unknown paths, wrong types, bad values).
-    plan.check_assignments(&base)?;
-    let configs: Vec<RunConfig> = (0..plan.points.len())
-        .map(|k| plan.config(&base, k))
-        .collect::<Result<_, _>>()?;
-    let mut load = base.clone();
-    load.samples = configs
-        .iter()
-        .map(|c| c.samples)
-        .try_fold(0usize, |m, s| s.map(|s| m.max(s)));
-    let inputs = Arc::new(Inputs::load(&load)?);
-    if base.samples.is_none() {
-        base.samples = Some(inputs.data.len());
-    }
-    let manifest = Manifest {
-        netlist: std::path::absolute(&spec.netlist)
-            .unwrap_or(spec.netlist.clone())
-            .display()
-            .to_string(),
-        base,
-        plan,
-        shard: args.shard,
-    };
     let progress = Progress::new("point × trial runs");
     let start = Instant::now();
     let summary = par.install(|| {
