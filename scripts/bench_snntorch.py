@@ -26,8 +26,7 @@ so are memsnn's ("same counts").
 memsnn: ``memsnn emulate --ideal --threads N`` as a subprocess (``--memsnn``, default
 target/release/memsnn); the time is the run time memsnn itself prints on its `speed` line (the
 experiment run, without process start, NIR and data reading); the process wall time is
-shown too. ``--force`` is passed to the VGGs (memsnn's work estimate treats a convolution as a
-dense layer). Each side runs ``--repeat`` times (default 1); the best time is kept.
+shown too. Each side runs ``--repeat`` times (default 1); the best time is kept.
 
 Usage (from the repository root):
   python3 scripts/bench_snntorch.py [--memsnn target/release/memsnn] [--cifar target/vgg-cifar] \
@@ -187,10 +186,10 @@ def main():
         ("fashion-cnn", nets / "fashion-cnn/model.nir", lambda: idx_data(nets / "fashion-cnn"), 20, 500,
          [str(nets / "fashion-cnn/netlist.ron")], nets / "fashion-cnn/snntorch_spike_counts.npy"),
         ("fashion-vgg", nets / "fashion-vgg/model.nir", lambda: idx_data(nets / "fashion-vgg"), 10, 250,
-         [str(nets / "fashion-vgg/netlist.ron"), "--force"], nets / "fashion-vgg/snntorch_spike_counts.npy"),
+         [str(nets / "fashion-vgg/netlist.ron")], nets / "fashion-vgg/snntorch_spike_counts.npy"),
         ("vgg-cifar", cifar / "model.nir", lambda: np.load(cifar / "images.npy"), 25, 100,
          ["--network", str(cifar / "model.nir"), "--data", str(cifar / "images.npy"), "--labels", str(cifar / "labels.npy"),
-          "--timesteps", "25", "--force"], cifar / "snntorch_spike_counts.npy"),
+          "--timesteps", "25"], cifar / "snntorch_spike_counts.npy"),
     ]  # fmt: skip
     if args.only:
         keep = set(args.only.split(","))
