@@ -11,9 +11,12 @@ threshold v_threshold, reset to zero, per-neuron parameters):
   vgg-cifar    --cifar DIR (scripts/build_vgg_cifar.py --out DIR; default target/vgg-cifar),
                200 images, T = 25
 
-snnTorch: torch.no_grad(), ``--threads`` torch threads (default 2), the whole nn.Sequential
+snnTorch: torch.no_grad(), ``--threads`` torch threads (default 2) and then 1 thread
+(``--torch-threads``: on a machine whose cores are busy with other jobs, torch's 2-thread
+parallel regions wait for a descheduled thread at every small operation and can be many times
+slower than one thread; both are timed so that this shows), the whole nn.Sequential
 once per step (as snnTorch users run it, direct input pixel/255 at every step), batches of
-``--batch`` (default: 500 for the small networks, 100 for the VGGs); one warm-up batch is run
+1,000 (mnist-mlp), 500 (fashion-cnn), 250 (fashion-vgg) or 100 (vgg-cifar) images; one warm-up batch is run
 first; the time is the wall time of the run over all images (encoding and the loop, not the
 file reading). The rebuilt network's counts are compared with each folder's
 snntorch_spike_counts.npy (a check of the rebuild, printed as "agree"; it is run with more
@@ -23,17 +26,17 @@ so are memsnn's ("same counts").
 memsnn: ``memsnn emulate --ideal --threads N`` as a subprocess (``--memsnn``, default
 target/release/memsnn); the time is the run time memsnn itself prints on its `speed` line (the
 experiment run, without process start, NIR and data reading); the process wall time is
-shown too. ``--force`` is passed to the VGGs (memsnn's work estimate treats a convolution as a
-dense layer). Each side runs ``--repeat`` times (default 1); the best time is kept.
+shown too. Each side runs ``--repeat`` times (default 1); the best time is kept.
 
 Usage (from the repository root):
   python3 scripts/bench_snntorch.py [--memsnn target/release/memsnn] [--cifar target/vgg-cifar] \
       [--threads 2] [--repeat 1] [--only mnist-mlp,fashion-cnn,...]
-Takes about 5-10 minutes on the 2-core machine (the CIFAR VGG dominates).
+Takes about 15-25 minutes with --repeat 2 on the busy 2-core machine (the VGGs dominate).
 """
 
 import argparse
 import gzip
+import os
 import re
 import struct
 import subprocess
@@ -164,11 +167,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--memsnn", default="target/release/memsnn", help="memsnn binary (relative to the repository root)")
     ap.add_argument("--cifar", default="target/vgg-cifar", help="output folder of scripts/build_vgg_cifar.py")
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=2, help="memsnn's --threads and the first torch thread count")
+    ap.add_argument("--torch-threads", default=None, help="comma-separated torch thread counts to time (default: --threads, then 1)")
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--only", default=None, help="comma-separated subset of the networks")
     args = ap.parse_args()
-    torch.set_num_threads(args.threads)
+    torch_threads = [int(t) for t in args.torch_threads.split(",")] if args.torch_threads else list(dict.fromkeys([args.threads, 1]))
     binary = (REPO / args.memsnn).resolve()
     cifar = (REPO / args.cifar).resolve()
     nets = REPO / "netlists"
@@ -177,19 +181,20 @@ def main():
         return read_idx(folder / "data/test-images-idx3-ubyte.gz")
 
     jobs = [
-        ("mnist-mlp", nets / "mnist-mlp/model.nir", lambda: idx_data(nets / "mnist-mlp"), 25, 500,
+        ("mnist-mlp", nets / "mnist-mlp/model.nir", lambda: idx_data(nets / "mnist-mlp"), 25, 1000,
          [str(nets / "mnist-mlp/netlist.ron")], nets / "mnist-mlp/snntorch_spike_counts.npy"),
         ("fashion-cnn", nets / "fashion-cnn/model.nir", lambda: idx_data(nets / "fashion-cnn"), 20, 500,
          [str(nets / "fashion-cnn/netlist.ron")], nets / "fashion-cnn/snntorch_spike_counts.npy"),
-        ("fashion-vgg", nets / "fashion-vgg/model.nir", lambda: idx_data(nets / "fashion-vgg"), 10, 100,
-         [str(nets / "fashion-vgg/netlist.ron"), "--force"], nets / "fashion-vgg/snntorch_spike_counts.npy"),
+        ("fashion-vgg", nets / "fashion-vgg/model.nir", lambda: idx_data(nets / "fashion-vgg"), 10, 250,
+         [str(nets / "fashion-vgg/netlist.ron")], nets / "fashion-vgg/snntorch_spike_counts.npy"),
         ("vgg-cifar", cifar / "model.nir", lambda: np.load(cifar / "images.npy"), 25, 100,
          ["--network", str(cifar / "model.nir"), "--data", str(cifar / "images.npy"), "--labels", str(cifar / "labels.npy"),
-          "--timesteps", "25", "--force"], cifar / "snntorch_spike_counts.npy"),
+          "--timesteps", "25"], cifar / "snntorch_spike_counts.npy"),
     ]  # fmt: skip
     if args.only:
         keep = set(args.only.split(","))
         jobs = [j for j in jobs if j[0] in keep]
+    load_before = os.getloadavg()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for name, nir_path, load, timesteps, batch, margs, ref_path in jobs:
@@ -199,12 +204,16 @@ def main():
             net, shape = torch_from_nir(nir_path)
             images = load()
             x = torch.from_numpy(images.astype(np.float32) / np.float32(255.0)).reshape((len(images),) + shape)
-            snntorch_run(net, x[:batch], timesteps, batch)  # warm-up
-            best = float("inf")
-            for _ in range(args.repeat):
-                t0 = time.perf_counter()
-                counts = snntorch_run(net, x, timesteps, batch)
-                best = min(best, time.perf_counter() - t0)
+            torch_s = {}
+            for th in torch_threads:
+                torch.set_num_threads(th)
+                snntorch_run(net, x[:batch], timesteps, batch)  # warm-up
+                best = float("inf")
+                for _ in range(args.repeat):
+                    t0 = time.perf_counter()
+                    counts = snntorch_run(net, x, timesteps, batch)
+                    best = min(best, time.perf_counter() - t0)
+                torch_s[th] = best
             ref = np.load(ref_path)
             agree = float(np.all(counts == ref, axis=1).mean())
             m_best, m_wall = float("inf"), float("inf")
@@ -213,24 +222,33 @@ def main():
                 m_best, m_wall = min(m_best, secs), min(m_wall, wall)
             same = float(np.all(m_counts == ref, axis=1).mean())
             same_pred = float((m_counts.argmax(1) == ref.argmax(1)).mean())
-            row = dict(name=name, n=len(images), T=timesteps, batch=batch, torch_s=best, memsnn_s=m_best, memsnn_wall=m_wall,
+            row = dict(name=name, n=len(images), T=timesteps, batch=batch, torch_s=torch_s, memsnn_s=m_best, memsnn_wall=m_wall,
                        agree=agree, same=same, same_pred=same_pred)  # fmt: skip
             rows.append(row)
-            print(f"{name}: snnTorch {best:.2f} s (agree with reference {agree:.4f}); {cmd}: {m_best:.2f} s run, {m_wall:.2f} s wall; "
+            times = ", ".join(f"{v:.2f} s with {k} thread(s)" for k, v in torch_s.items())
+            print(f"{name}: snnTorch {times} (agree with reference {agree:.4f}); {cmd}: {m_best:.2f} s run, {m_wall:.2f} s wall; "
                   f"identical counts {same:.4f}, predictions {same_pred:.4f}", flush=True)  # fmt: skip
 
     print()
-    print(f"torch {torch.__version__}, snntorch {snn.__version__}, {args.threads} threads; memsnn time = its printed run time "
-          f"(wall time of the process in brackets)")  # fmt: skip
-    head = f"{'network':<12} {'images':>6} {'T':>3} {'batch':>5} {'snnTorch img/s':>15} {'memsnn img/s':>20} {'ratio':>6} {'same counts':>11}"
+    load_after = os.getloadavg()
+    print(f"load average (1, 5, 15 min) before {load_before[0]:.1f} {load_before[1]:.1f} {load_before[2]:.1f}, "
+          f"after {load_after[0]:.1f} {load_after[1]:.1f} {load_after[2]:.1f} on {os.cpu_count()} cores")  # fmt: skip
+    print(f"torch {torch.__version__}, snntorch {snn.__version__}; memsnn with {args.threads} threads, its printed run time "
+          f"(from the process wall time in brackets)")  # fmt: skip
+    cols = "".join(f" {f'snnTorch {th}t img/s':>17}" for th in torch_threads)
+    head = (f"{'network':<12} {'images':>6} {'T':>3} {'batch':>5}{cols} {f'memsnn {args.threads}t img/s':>21} "
+            f"{f'ratio/{torch_threads[0]}t':>9} {'ratio/best':>10} {'same counts':>11}")  # fmt: skip
     print(head)
     print("-" * len(head))
     for r in rows:
-        t_ips, m_ips, w_ips = r["n"] / r["torch_s"], r["n"] / r["memsnn_s"], r["n"] / r["memsnn_wall"]
-        print(f"{r['name']:<12} {r['n']:>6} {r['T']:>3} {r['batch']:>5} {t_ips:>15.1f} {m_ips:>9.1f} ({w_ips:>7.1f}) "
-              f"{m_ips / t_ips:>6.2f} {r['same']:>11.4f}")  # fmt: skip
-    print("ratio = memsnn images/s / snnTorch images/s (memsnn's printed run time); same counts = fraction of images "
-          "whose memsnn count vector equals snntorch_spike_counts.npy (the reference of the folder)")
+        t_ips = {th: r["n"] / secs for th, secs in r["torch_s"].items()}
+        m_ips, w_ips = r["n"] / r["memsnn_s"], r["n"] / r["memsnn_wall"]
+        vals = "".join(f" {t_ips[th]:>17.1f}" for th in torch_threads)
+        print(f"{r['name']:<12} {r['n']:>6} {r['T']:>3} {r['batch']:>5}{vals} {m_ips:>10.1f} ({w_ips:>8.1f}) "
+              f"{m_ips / t_ips[torch_threads[0]]:>9.2f} {m_ips / max(t_ips.values()):>10.2f} {r['same']:>11.4f}")  # fmt: skip
+    print(f"ratio = memsnn images/s (its printed run time) / snnTorch images/s with {torch_threads[0]} thread(s), or with "
+          "its fastest thread count; same counts = fraction of images whose memsnn count vector equals "
+          "snntorch_spike_counts.npy (the folder's reference)")
 
 
 if __name__ == "__main__":

@@ -38,8 +38,7 @@ Takes about 7 minutes of CPU time on one thread, most of it the bisection steps 
 64x32x32 layers (18 minutes wall time on the shared 2-core machine with other builds running).
 Check with memsnn (ideal mode):
   target/release/memsnn emulate --network DIR/model.nir --data DIR/images.npy \
-      --labels DIR/labels.npy --ideal --timesteps 25 --force --spike-counts counts.npy
-(``--force``: memsnn's work estimate counts each convolution as a dense layer.)
+      --labels DIR/labels.npy --ideal --timesteps 25 --spike-counts counts.npy
 
 Usage: python3 scripts/build_vgg_cifar.py [--out DIR] [--seed 0] [--rate 0.2] [--samples 200]
 """
